@@ -1,0 +1,54 @@
+"""minigan: a from-scratch GAN engine for learning.
+
+A small reverse-mode autograd over NumPy arrays (CuPy on a GPU with
+``MINIGAN_BACKEND=cupy``), layers written by hand, and the GAN losses and
+training loop written out, so each formula of the GAN literature is a line of
+code you can step into.
+"""
+
+from minigan import ops as _ops  # noqa: F401  (installs the Tensor operators)
+from minigan.autograd import grad
+from minigan.backend import BACKEND, manual_seed
+from minigan.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from minigan.ops import (  # noqa: A004
+    abs,
+    cat,
+    clamp,
+    clip,
+    concatenate,
+    exp,
+    leaky_relu,
+    log,
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    softplus,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    transpose,
+    where,
+)
+from minigan.tensor import Function, Tensor, enable_grad, is_grad_enabled, no_grad, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKEND", "Function", "GradcheckError", "Tensor", "abs", "cat", "clamp", "clip", "concatenate",
+    "enable_grad", "exp", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "leaky_relu", "log",
+    "log_sigmoid", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "no_grad", "permute", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "stack",
+    "sum", "tanh", "tensor", "transpose", "where",
+]

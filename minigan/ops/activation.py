@@ -1,0 +1,86 @@
+"""Activation functions, each with its derivative beside it.
+
+Kinks: relu'(0) = 0 and leaky_relu'(0) = negative_slope, as in PyTorch. The
+gradient tests keep their random inputs away from 0 for these two.
+"""
+
+from minigan.backend import xp
+from minigan.tensor import Function, Tensor
+
+
+def _stable_log1p_exp_neg_abs(x):
+    """log(1 + e^-|x|), never overflowing: the shared tail of softplus and log-sigmoid."""
+    return xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class ReLU(Function):
+    r"""y = max(x, 0).    dy/dx = 1 if x > 0 else 0."""
+
+    def forward(self, x):
+        return xp.maximum(x, 0)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * Tensor((x > 0).astype(x.dtype))
+
+
+class LeakyReLU(Function):
+    r"""y = x if x > 0 else a x.    dy/dx = 1 if x > 0 else a  (a = negative_slope)."""
+
+    def forward(self, x, negative_slope):
+        self.negative_slope = negative_slope
+        return xp.where(x > 0, x, x * negative_slope)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        slope = xp.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+        return gy * Tensor(slope)
+
+
+class Sigmoid(Function):
+    r"""y = 1 / (1 + e^-x).    dy/dx = y (1 - y).
+
+    Computed as (1 + tanh(x / 2)) / 2, which is the same function and never overflows.
+    """
+
+    save_output = True
+
+    def forward(self, x):
+        return 0.5 + 0.5 * xp.tanh(0.5 * x)
+
+    def backward(self, gy):
+        y = self.output
+        return gy * (y * (1.0 - y))
+
+
+class Tanh(Function):
+    r"""y = tanh(x).    dy/dx = 1 - y^2."""
+
+    save_output = True
+
+    def forward(self, x):
+        return xp.tanh(x)
+
+    def backward(self, gy):
+        y = self.output
+        return gy * (1.0 - y * y)
+
+
+class Softplus(Function):
+    r"""y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|).    dy/dx = sigmoid(x)."""
+
+    def forward(self, x):
+        return xp.maximum(x, 0) + _stable_log1p_exp_neg_abs(x)
+
+    def backward(self, gy):
+        return gy * Sigmoid.apply(self.inputs[0])
+
+
+class LogSigmoid(Function):
+    r"""y = log sigmoid(x) = -softplus(-x) = min(x, 0) - log(1 + e^-|x|).    dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
+
+    def forward(self, x):
+        return xp.minimum(x, 0) - _stable_log1p_exp_neg_abs(x)
+
+    def backward(self, gy):
+        return gy * Sigmoid.apply(-self.inputs[0])

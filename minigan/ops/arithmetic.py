@@ -1,0 +1,186 @@
+"""Elementwise arithmetic and matmul: forward on arrays, backward made of ops.
+
+Binary ops broadcast like NumPy. Their backward sums each gradient back to its
+input's shape (:func:`sum_to`): if ``a`` of shape (3, 1) was broadcast to
+(2, 3, 4), every copy of an element contributed to the output, so the element's
+gradient is the sum over the copies.
+"""
+
+from minigan.backend import xp
+from minigan.ops.reduce import sum_to
+from minigan.tensor import Function, Tensor
+
+
+def _constant(array):
+    return Tensor(array)
+
+
+class Add(Function):
+    r"""z = a + b.    dz/da = 1, dz/db = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        return sum_to(gz, a.shape), sum_to(gz, b.shape)
+
+
+class Sub(Function):
+    r"""z = a - b.    dz/da = 1, dz/db = -1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        return sum_to(gz, a.shape), sum_to(-gz, b.shape)
+
+
+class Mul(Function):
+    r"""z = a * b.    dz/da = b, dz/db = a."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        ga = sum_to(gz * b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(gz * a, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    r"""z = a / b.    dz/da = 1 / b, dz/db = -a / b^2."""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gz):
+        a, b = self.inputs
+        ga = sum_to(gz / b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(-gz * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    r"""y = -x.    dy/dx = -1."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Pow(Function):
+    r"""y = x^p for a constant p.    dy/dx = p x^(p-1)."""
+
+    def forward(self, x, exponent):
+        self.exponent = exponent
+        return x**exponent
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        p = self.exponent
+        if p == 2:
+            return gy * (x * 2.0)
+        return gy * (x ** (p - 1) * p)
+
+
+class Exp(Function):
+    r"""y = e^x.    dy/dx = e^x = y."""
+
+    save_output = True
+
+    def forward(self, x):
+        return xp.exp(x)
+
+    def backward(self, gy):
+        return gy * self.output
+
+
+class Log(Function):
+    r"""y = log x.    dy/dx = 1 / x."""
+
+    def forward(self, x):
+        return xp.log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Function):
+    r"""y = sqrt(x).    dy/dx = 1 / (2 sqrt(x)) = 0.5 / y."""
+
+    save_output = True
+
+    def forward(self, x):
+        return xp.sqrt(x)
+
+    def backward(self, gy):
+        return gy * 0.5 / self.output
+
+
+class Abs(Function):
+    r"""y = |x|.    dy/dx = sign(x)  (taken as 0 at x = 0, the kink)."""
+
+    def forward(self, x):
+        return xp.abs(x)
+
+    def backward(self, gy):
+        return gy * _constant(xp.sign(self.inputs[0].data))
+
+
+class Clip(Function):
+    r"""y = min(max(x, low), high).    dy/dx = 1 where low <= x <= high, else 0 (boundaries pass, as in PyTorch)."""
+
+    def forward(self, x, low, high):
+        self.low, self.high = low, high
+        return xp.clip(x, low, high)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        inside = xp.ones_like(x, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return gy * _constant(inside.astype(x.dtype))
+
+
+class Where(Function):
+    r"""z = a where cond else b  (cond is a constant mask).    dz/da = cond, dz/db = 1 - cond."""
+
+    def forward(self, a, b, condition):
+        self.condition = condition
+        return xp.where(condition, a, b)
+
+    def backward(self, gz):
+        a, b = self.inputs
+        zero = _constant(xp.zeros((), dtype=gz.dtype))
+        ga = sum_to(Where.apply(gz, zero, condition=self.condition), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(Where.apply(zero, gz, condition=self.condition), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+def _swap_last(t):
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return t.permute(*axes)
+
+
+class MatMul(Function):
+    r"""C = A @ B over the last two axes (leading axes broadcast).
+
+    dL/dA = dL/dC @ B^T,    dL/dB = A^T @ dL/dC  (then summed over broadcast axes).
+    """
+
+    def forward(self, a, b):
+        return xp.matmul(a, b)
+
+    def backward(self, gc):
+        a, b = self.inputs
+        ga = sum_to(MatMul.apply(gc, _swap_last(b)), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(MatMul.apply(_swap_last(a), gc), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
