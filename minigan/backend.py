@@ -189,3 +189,13 @@ def frombuffer(buffer, dtype):
     """``buffer`` (bytes) read as a 1-D host array of ``dtype`` (e.g. ``">i4"``), in native byte order."""
     array = numpy.frombuffer(buffer, dtype=dtype)
     return array.astype(array.dtype.newbyteorder("="))
+
+
+def save_npz(file, arrays):
+    """Write ``arrays`` (name -> array, str or number) to an open binary file as an uncompressed ``.npz``."""
+    numpy.savez(file, **{name: numpy.asarray(to_numpy(value)) for name, value in arrays.items()})
+
+
+def numpy_zeros(shape, dtype="float32"):
+    """Zeros as a host NumPy array (for pictures, which matplotlib draws from the host)."""
+    return numpy.zeros(shape, dtype=dtype)

@@ -8,7 +8,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from minigan import backend
 from minigan.tensor import Tensor
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 # ===================================================================== the computation graph: draw_graph
 #
@@ -290,10 +301,7 @@ def _positions(graph):
 
 
 def _render_with_matplotlib(graph, title, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.patches import Patch
 
     positions, n_layers, width = _positions(graph)
@@ -336,3 +344,80 @@ def _render_with_matplotlib(graph, title, path):
     ax.set_title(f"{title} (arrows point from inputs to outputs)", fontsize=9)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+# ===================================================================== training pictures: samples and curves
+
+
+def _host_images(images):
+    """(N, C, H, W) or (N, H, W) images as a host array of (N, H, W) or (N, H, W, 3) in [0, 1]."""
+    array = backend.to_numpy(images.data if isinstance(images, Tensor) else images).astype("float32")
+    if array.ndim == 4:
+        array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
+    if array.ndim not in (3, 4):
+        raise ValueError(f"save_image_grid expects images shaped (N, C, H, W) or (N, H, W), got {array.shape}.")
+    low, high = (-1.0, 1.0) if array.min() < 0 else (0.0, 1.0)  # tanh outputs or [0, 1] pixels
+    return ((array - low) / (high - low)).clip(0.0, 1.0)
+
+
+def save_image_grid(images, path, nrow=None, title=None, row_labels=None):
+    """Save a grid of images (values in [-1, 1] or [0, 1]) as a PNG; ``nrow`` images per row."""
+    plt = pyplot()
+    pictures = _host_images(images)
+    n = len(pictures)
+    nrow = nrow or max(1, int(round(n**0.5)))
+    rows = (n + nrow - 1) // nrow
+    height, width = pictures.shape[1:3]
+    pad = 2
+    canvas_shape = (rows * (height + pad) + pad, nrow * (width + pad) + pad) + pictures.shape[3:]
+    canvas = backend.numpy_zeros(canvas_shape) + 0.5
+    for i, picture in enumerate(pictures):
+        top, left = pad + (i // nrow) * (height + pad), pad + (i % nrow) * (width + pad)
+        canvas[top : top + height, left : left + width] = picture
+    fig, ax = plt.subplots(figsize=(max(2.0, nrow * 0.45), max(2.0, rows * 0.45) + (0.3 if title else 0)))
+    ax.imshow(canvas, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    if row_labels is not None:
+        ax.set_yticks([pad + r * (height + pad) + height / 2 for r in range(rows)], labels=list(row_labels)[:rows])
+        ax.set_xticks([])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    else:
+        ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_history(history, path, title=None, smooth=50):
+    """Plot each series of ``history`` (name -> list of numbers per step) in its own panel.
+
+    A running mean over ``smooth`` steps is drawn over the raw, noisy values.
+    """
+    plt = pyplot()
+    names = [name for name, values in history.items() if len(values)]
+    if not names:
+        raise ValueError("plot_history got no values to plot.")
+    cols = min(3, len(names))
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        values = backend.to_numpy(backend.asarray(history[name], dtype="float64"))
+        ax.plot(values, lw=0.6, alpha=0.35, color="tab:blue")
+        if len(values) > smooth:
+            running = values.cumsum()
+            running = (running[smooth:] - running[:-smooth]) / smooth
+            ax.plot(range(smooth, len(values)), running, lw=1.4, color="tab:blue")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
