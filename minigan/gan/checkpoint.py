@@ -87,7 +87,7 @@ def load_checkpoint(path, models, optimizers=None, restore_generator=True):
                 raise CheckpointError(f"{path!r} has no {kind} named {name!r}; it holds {_names(arrays, kind)}.")
             try:
                 obj.load_state_dict(state)
-            except (KeyError, ValueError) as err:
+            except (KeyError, ValueError, RuntimeError) as err:
                 raise CheckpointError(f"{path!r} does not fit {kind} {name!r}: {_message(err)}") from None
     if restore_generator:
         backend.set_generator_state(str(arrays["generator_state"]))

@@ -37,3 +37,17 @@ def check_hyperparameters(lr=None, k=None, batch_size=None, num_samples=None, st
                 f"batch size {batch_size} is larger than the data ({num_samples} samples); "
                 f"use at most {num_samples}."
             )
+
+
+def run_script(main):
+    """Run an example's ``main()``; a minigan error ends it with its one-sentence message, not a traceback."""
+    import sys
+
+    from minigan.data import DataError
+    from minigan.gan.checkpoint import CheckpointError
+
+    try:
+        return main()
+    except (TrainingError, CheckpointError, DataError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,142 @@
+"""The GAN of Goodfellow et al. (2014), trained on minigan's bundled digits.
+
+Step through one iteration in a debugger: every line of the loop below is a
+formula of the paper.
+
+    min_G max_D  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+Algorithm 1 of the paper, for each training step:
+  1. k times: sample noise z ~ N(0, I) and a minibatch x of real digits, and
+     ascend V in D's weights (here: descend L_D = -V on the minibatch);
+  2. once: sample z and descend the generator's loss, with D frozen.
+
+    python examples/vanilla_gan.py                      # about two minutes on a laptop CPU
+    python examples/vanilla_gan.py --saturating         # the loss in V itself: watch G stall
+    python examples/vanilla_gan.py --resume runs/vanilla_gan/checkpoint.npz --steps 6000
+
+It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and
+diagnostics) and checkpoint.npz into --out.
+"""
+
+import argparse
+import os
+import time
+
+from tqdm import tqdm
+
+import minigan as mg
+from minigan import backend, nn, optim
+from minigan.data import load_digits
+from minigan.gan import d_loss_minimax, g_loss
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.viz import plot_history, save_image_grid
+
+
+def build_generator(latent_dim=100):
+    """G: z in R^100 -> an image in [-1, 1]^784 (tanh output, like the scaled data)."""
+    return nn.Sequential(
+        nn.Linear(latent_dim, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 784), nn.Tanh(),
+    )
+
+
+def build_discriminator():
+    """D: an image -> one logit a; D(x) = sigmoid(a) is the probability that x is real."""
+    return nn.Sequential(
+        nn.Linear(784, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 1),
+    )
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=3000, help="generator steps (default 3000)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for D and G")
+    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step (Algorithm 1's k)")
+    p.add_argument("--saturating", action="store_true", help="G minimises log(1 - D(G(z))) instead of -log D(G(z))")
+    p.add_argument("--latent-dim", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/vanilla_gan", help="directory for pictures and checkpoints")
+    p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
+    data = images.reshape(len(images), -1)          # the MLP sees 784 numbers
+    check_hyperparameters(lr=args.lr, k=args.k, batch_size=args.batch_size, num_samples=len(data), steps=args.steps)
+
+    mg.manual_seed(args.seed)
+    G, D = build_generator(args.latent_dim), build_discriminator()
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    fixed_z = mg.tensor(backend.randn(64, args.latent_dim))   # the same 64 faces of G, step after step
+
+    start, history = 0, {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))", "D accuracy", "|grad G|")}
+    if args.resume:
+        start, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D})
+        history = {name: list(extra[name]) for name in history}
+    os.makedirs(args.out, exist_ok=True)
+
+    bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
+    for step in bar:
+        # ---- 1. the discriminator: k steps of descending L_D = -[log D(x) + log(1 - D(G(z)))]
+        for _ in range(args.k):
+            x = mg.tensor(data[backend.randint(0, len(data), (args.batch_size,))])   # x ~ p_data
+            z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))          # z ~ N(0, I)
+            fake = G(z).detach()             # detach: this step changes D only, so no gradient into G
+            real_logits, fake_logits = D(x), D(fake)                # a = logit, D(.) = sigmoid(a)
+            loss_D = d_loss_minimax(real_logits, fake_logits)
+            opt_D.zero_grad()
+            loss_D.backward()                # dL_D/da = sigmoid(a) - y, y = 1 for real and 0 for fake
+            opt_D.step()
+
+        # ---- 2. the generator: one step with D frozen
+        D.requires_grad_(False)              # gradients flow *through* D into G, but D's weights stay put
+        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
+        gen_logits = D(G(z))
+        # non-saturating: -log D(G(z)); saturating (--saturating): log(1 - D(G(z))), the term in V
+        loss_G = g_loss(gen_logits, saturating=args.saturating)
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
+        D.requires_grad_(True)
+
+        # ---- diagnostics: the numbers Goodfellow's Figure 1 talks about
+        d_real, d_fake = mg.sigmoid(real_logits).mean().item(), mg.sigmoid(fake_logits).mean().item()
+        accuracy = 0.5 * ((real_logits.data > 0).mean() + (fake_logits.data < 0).mean()).item()
+        grad_norm = sum(float((p.grad.data ** 2).sum()) for p in G.parameters()) ** 0.5
+        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
+               d_real, d_fake, accuracy, grad_norm)
+        for name, value in zip(history, row):
+            history[name].append(value)
+        bar.set_postfix(loss_D=f"{row[0]:.3f}", loss_G=f"{row[1]:.3f}", Dx=f"{d_real:.2f}", DGz=f"{d_fake:.2f}")
+
+        done = step + 1
+        if done % args.sample_every == 0 or done == args.steps:
+            with mg.no_grad():
+                samples = G(fixed_z).reshape(-1, 1, 28, 28)
+            save_image_grid(samples, os.path.join(args.out, f"samples_{done:05d}.png"), title=f"step {done}")
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(os.path.join(args.out, "checkpoint.npz"), done, {"G": G, "D": D},
+                            {"G": opt_G, "D": opt_D}, extra=history)
+    bar.close()
+    if history["loss_D"]:
+        plot_history(history, os.path.join(args.out, "training.png"), title="vanilla GAN on digits")
+        print(f"done: {args.steps} steps; last D(x) {history['D(x)'][-1]:.3f}, D(G(z)) {history['D(G(z))'][-1]:.3f}, "
+              f"D accuracy {history['D accuracy'][-1]:.2f}; pictures in {args.out}/")
+    return history
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    run_script(main)
+    print(f"took {time.perf_counter() - t0:.0f} s")
