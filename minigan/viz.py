@@ -421,3 +421,31 @@ def plot_history(history, path, title=None, smooth=50):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_points_2d(panels, path, modes=None, title=None, limit=None):
+    """Scatter 2D samples, one panel per entry of ``panels`` (title -> (N, 2) array), with the modes marked.
+
+    Mode collapse is visible at a glance: the samples gather at a few of the
+    red crosses instead of all of them.
+    """
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
+    centres = None if modes is None else backend.to_numpy(modes.data if isinstance(modes, Tensor) else modes)
+    for ax, (name, points) in zip(axes[0], panels.items()):
+        points = backend.to_numpy(points.data if isinstance(points, Tensor) else points)
+        ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue")
+        if centres is not None:
+            ax.scatter(centres[:, 0], centres[:, 1], marker="x", s=30, color="tab:red", lw=1.2)
+        if limit is not None:
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+        ax.set_aspect("equal")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
