@@ -30,6 +30,7 @@ from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss
 from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
 from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
 
@@ -85,6 +86,7 @@ def main(argv=None):
         start, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D})
         history = {name: list(extra[name]) for name in history}
     os.makedirs(args.out, exist_ok=True)
+    pictures = []
 
     bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
@@ -124,16 +126,24 @@ def main(argv=None):
         if done % args.sample_every == 0 or done == args.steps:
             with mg.no_grad():
                 samples = G(fixed_z).reshape(-1, 1, 28, 28)
-            save_image_grid(samples, os.path.join(args.out, f"samples_{done:05d}.png"), title=f"step {done}")
+            pictures.append(os.path.join(args.out, f"samples_{done:05d}.png"))
+            save_image_grid(samples, pictures[-1], title=f"step {done}")
         if done % args.checkpoint_every == 0 or done == args.steps:
             save_checkpoint(os.path.join(args.out, "checkpoint.npz"), done, {"G": G, "D": D},
                             {"G": opt_G, "D": opt_D}, extra=history)
     bar.close()
-    if history["loss_D"]:
-        plot_history(history, os.path.join(args.out, "training.png"), title="vanilla GAN on digits")
-        print(f"done: {args.steps} steps; last D(x) {history['D(x)'][-1]:.3f}, D(G(z)) {history['D(G(z))'][-1]:.3f}, "
-              f"D accuracy {history['D accuracy'][-1]:.2f}; pictures in {args.out}/")
-    return history
+    pictures.append(plot_history(history, os.path.join(args.out, "training.png"), title="vanilla GAN on digits"))
+
+    # ---- did it work? A digit classifier reads 1000 samples: all ten classes, evenly?
+    with mg.no_grad():
+        samples = G(mg.tensor(backend.randn(1000, args.latent_dim))).reshape(-1, 1, 28, 28)
+    metrics = digit_metrics(samples)
+    metrics = {k: metrics[k] for k in ("class_coverage", "class_kl", "inception_score", "frechet_distance",
+                                       "frechet_distance_real")}
+    metrics["D accuracy (last 100 steps)"] = sum(history["D accuracy"][-100:]) / len(history["D accuracy"][-100:])
+    print(f"done: {args.steps} steps; " + ", ".join(f"{k} {v:.3g}" for k, v in metrics.items()))
+    print(f"pictures in {args.out}/")
+    return {"metrics": metrics, "pictures": pictures, "history": history}
 
 
 if __name__ == "__main__":

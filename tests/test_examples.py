@@ -1,6 +1,7 @@
 """Every example runs for a few steps, writes its pictures, and stops clearly on bad input."""
 
 import importlib.util
+import os
 import pathlib
 
 import numpy as np
@@ -25,8 +26,11 @@ def checkpoint_arrays(path):
 
 def test_vanilla_gan_runs_and_draws(tmp_path):
     vanilla = load_example("vanilla_gan")
-    history = vanilla.main(["--steps", "4", "--sample-every", "2", "--out", str(tmp_path), "--quiet"])
+    result = vanilla.main(["--steps", "4", "--sample-every", "2", "--out", str(tmp_path), "--quiet"])
+    history = result["history"]
     assert len(history["loss_D"]) == 4
+    assert 1 <= result["metrics"]["class_coverage"] <= 10
+    assert all(os.path.exists(p) for p in result["pictures"])
     assert all(np.isfinite(v) for values in history.values() for v in values)
     for name in ("samples_00002.png", "samples_00004.png", "training.png", "checkpoint.npz"):
         assert (tmp_path / name).stat().st_size > 1000, name
