@@ -1,0 +1,322 @@
+r"""2-D convolution and its adjoint, the transposed convolution.
+
+Conv2d is a matrix product in disguise. Cut every k_h x k_w window out of the
+padded input and lay it flat as one row of a matrix, the *columns* (im2col);
+flatten the weight to one row per output channel; then
+
+    y[n, o, i, j] = sum over c, a, b of  x_pad[n, c, s i + a, s j + b] * w[o, c, a, b]
+    Y = columns @ W^T                    (one matrix product for the whole batch)
+
+The input-gradient runs the other way: dL/dcolumns = dL/dY @ W, and each
+window's gradient is added back where the window came from (col2im): a loop
+over the k_h k_w kernel offsets, each one strided slice-add over all pixels.
+
+**ConvTranspose2d is the adjoint of Conv2d** (this is the nicest fact in the
+engine). Conv2d is linear in x, x -> C_w x, and conv_transpose2d is C_w^T:
+
+    <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>    for every x and y.
+
+So the forward of one is the input-gradient of the other: conv_transpose2d's
+forward *is* col2im(x @ W), and its input-gradient *is* conv2d. With the
+weight-gradient, conv2d_weight, they form a closed triangle; each backward
+below is made of the other two ops, so second derivatives compose:
+
+    op                        d/dx                        d/dw
+    conv2d(x, w)              conv_transpose2d(gy, w)     conv2d_weight(x, gy)
+    conv_transpose2d(x, w)    conv2d(gy, w)               conv2d_weight(gy, x)
+    conv2d_weight(x, gy)      conv_transpose2d(gy, g)     (w.r.t. gy) conv2d(x, g)
+
+Public layouts are PyTorch's: images (N, C, H, W), conv2d weight
+(out, in, k_h, k_w), conv_transpose2d weight (in, out, k_h, k_w). Inside,
+pixels are stored channels-last, (N, H, W, C): then one window is k_h runs of
+k_w * C contiguous numbers, which makes im2col and col2im several times faster
+than with channels-first, and the matrix products run near the BLAS peak.
+Outputs keep that memory order and are returned as (N, C, H, W) views of it.
+"""
+
+import operator
+
+from minigan import backend
+from minigan.backend import xp
+from minigan.tensor import Function, as_tensor, is_grad_enabled
+
+# --------------------------------------------------------------------- the two moves: im2col and col2im
+
+
+def _channels_last(x):
+    """(N, C, H, W) -> (N, H, W, C), a view."""
+    return x.transpose(0, 2, 3, 1)
+
+
+def _channels_first(x):
+    """(N, H, W, C) -> (N, C, H, W), a view."""
+    return x.transpose(0, 3, 1, 2)
+
+
+def _output_size(size, kernel, stride, padding):
+    """Number of window positions along one axis: floor((size + 2 p - k) / s) + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _im2col(x, kernel, stride, padding):
+    """Every window of the padded image x (N, C, H, W), as columns (N, H_out, W_out, k_h, k_w, C).
+
+    A strided view picks the windows without copying; the one copy, in
+    channels-last order, happens when the view is made contiguous.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x.shape
+    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    padded[:, ph : ph + h, pw : pw + w, :] = _channels_last(x)
+    bn, bh, bw, bc = padded.strides
+    h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
+    windows = backend.as_strided(
+        padded, shape=(n, h_out, w_out, kh, kw, c), strides=(bn, sh * bh, sw * bw, bh, bw, bc)
+    )
+    return xp.ascontiguousarray(windows)
+
+
+def _col2im(columns, image_size, stride, padding):
+    """The adjoint of :func:`_im2col`: add each window of ``columns`` back where it came from.
+
+    ``columns`` (N, H_out, W_out, k_h, k_w, C) -> image (N, C, H, W). The loop
+    runs over the k_h k_w kernel offsets; offset (a, b) of every window lands
+    on the pixels (s i + a, s j + b), one strided slice for all i, j at once.
+    """
+    n, h_out, w_out, kh, kw, c = columns.shape
+    (h, w), (sh, sw), (ph, pw) = image_size, stride, padding
+    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=columns.dtype)
+    for a in range(kh):
+        rows = slice(a, a + sh * (h_out - 1) + 1, sh)
+        for b in range(kw):
+            cols = slice(b, b + sw * (w_out - 1) + 1, sw)
+            padded[:, rows, cols, :] += columns[:, :, :, a, b, :]
+    return _channels_first(padded[:, ph : ph + h, pw : pw + w, :])
+
+
+def _flat_weight(w):
+    """Weight (O, C, k_h, k_w) -> matrix (O, k_h k_w C), rows in the columns' order."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+
+
+def _rows(image):
+    """Image (N, C, H, W) -> matrix (N H W, C): one row per pixel (a view when already channels-last)."""
+    return _channels_last(image).reshape(-1, image.shape[1])
+
+
+# --------------------------------------------------------------------- the three ops
+
+
+class Conv2d(Function):
+    r"""y = conv2d(x, w): y[n,o,i,j] = sum_{c,a,b} x_pad[n, c, s_h i + a, s_w j + b] w[o,c,a,b].
+
+    As matrices: Y = im2col(x) W^T.
+    dL/dx = col2im(dL/dY W)   = conv_transpose2d(dL/dy, w)   (the adjoint, see the module notes)
+    dL/dw = dL/dY^T im2col(x) = conv2d_weight(x, dL/dy)
+    """
+
+    def forward(self, x, weight, stride, padding, keep_columns=False):
+        self.stride, self.padding = stride, padding
+        columns = _im2col(x, weight.shape[2:], stride, padding)
+        # The weight-gradient needs these same columns: keeping them saves a second im2col.
+        # They are a pure function of x, so conv2d_weight's value does not change, and
+        # its backward still goes through the Tensor x: double backward is unaffected.
+        self.columns = columns if keep_columns else None
+        n, h_out, w_out = columns.shape[:3]
+        y = columns.reshape(n * h_out * w_out, -1) @ _flat_weight(weight).T
+        return _channels_first(y.reshape(n, h_out, w_out, weight.shape[0]))
+
+    def backward(self, gy):
+        x, w = self.inputs
+        columns, self.columns = self.columns, None  # free them; a retained graph recomputes
+        gx = gw = None
+        if self.needs_input_grad[0]:
+            gx = ConvTranspose2d.apply(gy, w, stride=self.stride, padding=self.padding, output_size=x.shape[2:])
+        if self.needs_input_grad[1]:
+            gw = Conv2dWeight.apply(
+                x, gy, kernel_size=w.shape[2:], stride=self.stride, padding=self.padding, columns=columns
+            )
+        return gx, gw
+
+
+class ConvTranspose2d(Function):
+    r"""y = conv_transpose2d(x, w) = C_w^T x, the adjoint of conv2d: its forward is conv2d's input-gradient.
+
+    Each input pixel x[n, :, i, j] spreads its weighted kernel over the output window at
+    (s_h i - p_h, s_w j - p_w): y = col2im(X W), X the pixels as rows, W = w flattened.
+    dL/dx = conv2d(dL/dy, w)            (the adjoint of the adjoint is conv2d itself)
+    dL/dw = conv2d_weight(dL/dy, x)     (conv2d's weight-gradient with input dL/dy and output-gradient x)
+    """
+
+    def forward(self, x, weight, stride, padding, output_size):
+        self.stride, self.padding = stride, padding
+        columns = _rows(x) @ _flat_weight(weight)
+        columns = columns.reshape(x.shape[0], x.shape[2], x.shape[3], *weight.shape[2:], weight.shape[1])
+        return _col2im(columns, tuple(output_size), stride, padding)
+
+    def backward(self, gy):
+        x, w = self.inputs
+        gx = gw = None
+        if self.needs_input_grad[0]:
+            gx = Conv2d.apply(gy, w, stride=self.stride, padding=self.padding)
+        if self.needs_input_grad[1]:
+            gw = Conv2dWeight.apply(gy, x, kernel_size=w.shape[2:], stride=self.stride, padding=self.padding)
+        return gx, gw
+
+
+class Conv2dWeight(Function):
+    r"""g = conv2d_weight(x, gy): the weight-gradient of y = conv2d(x, w), given gy = dL/dy.
+
+    g[o,c,a,b] = sum_{n,i,j} gy[n,o,i,j] x_pad[n, c, s_h i + a, s_w j + b];  as matrices G = GY^T im2col(x).
+    g is linear in x and in gy, so for L' depending on g (dL'/dg = gg):
+    dL'/dx  = conv_transpose2d(gy, gg)
+    dL'/dgy = conv2d(x, gg)
+    """
+
+    def forward(self, x, gy, kernel_size, stride, padding, columns=None):
+        self.stride, self.padding = stride, padding
+        if columns is None:
+            columns = _im2col(x, tuple(kernel_size), stride, padding)
+        n, h_out, w_out, kh, kw, c = columns.shape
+        g_t = columns.reshape(n * h_out * w_out, -1).T @ _rows(gy)  # G^T: BLAS is several times faster this way
+        return xp.ascontiguousarray(g_t.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1))
+
+    def backward(self, gg):
+        x, gy = self.inputs
+        gx = ggy = None
+        if self.needs_input_grad[0]:
+            gx = ConvTranspose2d.apply(gy, gg, stride=self.stride, padding=self.padding, output_size=x.shape[2:])
+        if self.needs_input_grad[1]:
+            ggy = Conv2d.apply(x, gg, stride=self.stride, padding=self.padding)
+        return gx, ggy
+
+
+# --------------------------------------------------------------------- public functions (PyTorch's signatures)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """2-D convolution (cross-correlation, as in PyTorch) of x (N, C_in, H, W) with weight (C_out, C_in, k_h, k_w).
+
+    Output (N, C_out, H_out, W_out) with H_out = floor((H + 2 padding - k_h) / stride) + 1.
+    ``stride`` and ``padding`` are an int or an (h, w) pair; ``bias`` has shape (C_out,).
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    stride, padding = _pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0)
+    _check_image(x, weight, "conv2d", channel_axis=1)
+    for axis, (size, k, p) in enumerate(zip(x.shape[2:], weight.shape[2:], padding)):
+        if k > size + 2 * p:
+            raise ValueError(
+                f"conv2d: kernel size {tuple(weight.shape[2:])} is larger than the padded input "
+                f"{tuple(n + 2 * q for n, q in zip(x.shape[2:], padding))} (input shape {tuple(x.shape)}, "
+                f"padding {padding}) along {('height', 'width')[axis]}; use a larger input, more padding "
+                "or a smaller kernel."
+            )
+    keep_columns = is_grad_enabled() and weight.requires_grad
+    y = Conv2d.apply(x, weight, stride=stride, padding=padding, keep_columns=keep_columns)
+    return _add_bias(y, bias, weight.shape[0], "conv2d")
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
+    """Transposed convolution, the adjoint of conv2d: x (N, C_in, H, W), weight (C_in, C_out, k_h, k_w).
+
+    Output (N, C_out, H_out, W_out) with H_out = (H - 1) stride - 2 padding + k_h + output_padding.
+    ``output_padding`` (< stride) picks among the input sizes a stride-s conv2d maps to H,
+    adding that many rows/columns at the bottom/right.
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    stride, padding = _pair(stride, "conv_transpose2d", "stride", 1), _pair(padding, "conv_transpose2d", "padding", 0)
+    output_padding = _pair(output_padding, "conv_transpose2d", "output_padding", 0)
+    _check_image(x, weight, "conv_transpose2d", channel_axis=0)
+    for op, s in zip(output_padding, stride):
+        if op >= s:
+            raise ValueError(
+                f"conv_transpose2d: output_padding {output_padding} must be smaller than stride {stride} "
+                "in each dimension."
+            )
+    output_size = tuple(
+        (n - 1) * s - 2 * p + k + op
+        for n, s, p, k, op in zip(x.shape[2:], stride, padding, weight.shape[2:], output_padding)
+    )
+    if min(output_size) < 1:
+        raise ValueError(
+            f"conv_transpose2d: input shape {tuple(x.shape)} with weight shape {tuple(weight.shape)}, "
+            f"stride {stride}, padding {padding} gives an empty output of size {output_size}; use less padding."
+        )
+    y = ConvTranspose2d.apply(x, weight, stride=stride, padding=padding, output_size=output_size)
+    return _add_bias(y, bias, weight.shape[1], "conv_transpose2d")
+
+
+def conv2d_weight(x, weight_size, grad_output, stride=1, padding=0):
+    """The gradient of conv2d's output with respect to its weight, as ``torch.nn.grad.conv2d_weight``.
+
+    Given x (N, C_in, H, W) and dL/dy (N, C_out, H_out, W_out), returns dL/dw of shape
+    ``weight_size`` = (C_out, C_in, k_h, k_w). Differentiable in both x and grad_output.
+    """
+    x, grad_output = as_tensor(x), as_tensor(grad_output)
+    stride, padding = _pair(stride, "conv2d_weight", "stride", 1), _pair(padding, "conv2d_weight", "padding", 0)
+    weight_size = tuple(int(n) for n in weight_size)
+    if len(weight_size) != 4:
+        raise ValueError(f"conv2d_weight: weight_size must have 4 entries (out, in, k_h, k_w), got {weight_size}.")
+    for name, t, channels in (("input", x, weight_size[1]), ("grad_output", grad_output, weight_size[0])):
+        if t.ndim != 4 or t.shape[1] != channels:
+            raise ValueError(
+                f"conv2d_weight: expected {name} of shape (N, {channels}, H, W) for weight size {weight_size}, "
+                f"got shape {tuple(t.shape)}."
+            )
+    expected = (x.shape[0], weight_size[0]) + tuple(
+        _output_size(n, k, s, p) for n, k, s, p in zip(x.shape[2:], weight_size[2:], stride, padding)
+    )
+    if tuple(grad_output.shape) != expected:
+        raise ValueError(
+            f"conv2d_weight: grad_output has shape {tuple(grad_output.shape)}, but conv2d of an input of shape "
+            f"{tuple(x.shape)} with weight size {weight_size}, stride {stride}, padding {padding} gives {expected}."
+        )
+    return Conv2dWeight.apply(x, grad_output, kernel_size=weight_size[2:], stride=stride, padding=padding)
+
+
+# --------------------------------------------------------------------- argument checks
+
+
+def _pair(value, op, name, minimum):
+    """An int or an (h, w) pair of ints, each >= ``minimum``, as a pair."""
+    values = value if isinstance(value, (tuple, list)) else (value, value)
+    try:
+        pair = tuple(operator.index(v) for v in values)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}.")
+    if min(pair) < minimum:
+        bound = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be {bound}, got {value!r}.")
+    return pair
+
+
+def _check_image(x, weight, op, channel_axis):
+    if weight.ndim != 4:
+        layout = "(out, in, k_h, k_w)" if channel_axis == 1 else "(in, out, k_h, k_w)"
+        raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {tuple(weight.shape)}.")
+    if x.ndim != 4:
+        hint = " (add a batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
+        raise ValueError(
+            f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}{hint}."
+        )
+    channels = weight.shape[channel_axis]
+    if x.shape[1] != channels:
+        raise ValueError(
+            f"{op}: expected input with {channels} channel{'s' if channels != 1 else ''} "
+            f"(weight shape {tuple(weight.shape)}), got shape {tuple(x.shape)}."
+        )
+
+
+def _add_bias(y, bias, channels, op):
+    """y + bias over the channel axis: plain broadcasting ops, so the bias-gradient is the sum over N, H, W."""
+    if bias is None:
+        return y
+    bias = as_tensor(bias, like=y)
+    if tuple(bias.shape) != (channels,):
+        raise ValueError(f"{op}: expected a bias of shape ({channels},), got shape {tuple(bias.shape)}.")
+    return y + bias.reshape(1, channels, 1, 1)
+
+
+__all__ = ["Conv2d", "Conv2dWeight", "ConvTranspose2d", "conv2d", "conv2d_weight", "conv_transpose2d"]
