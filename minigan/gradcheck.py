@@ -46,41 +46,50 @@ def _check_inputs(inputs):
 
 def _numeric_gradient(fn, inputs, k, weights, eps):
     x = inputs[k]
-    x.data = xp.ascontiguousarray(x.data)  # so the flat view below writes into x itself
-    flat = x.data.reshape(-1)
+    original = x.data
+    x.data = original.copy()  # a contiguous, writable copy to perturb; x gets its own array back at the end
+    flat = x.data.reshape(-1)  # a view: writing flat[i] perturbs x
     numeric = xp.zeros(flat.shape, dtype="float64")
-    # The graph stays on: fn may itself take a gradient (gradgradcheck's fn does).
-    for i in range(flat.size):
-        original = flat[i].item()
-        flat[i] = original + eps
-        plus = _weighted_sum(_outputs(fn, inputs), weights)
-        flat[i] = original - eps
-        minus = _weighted_sum(_outputs(fn, inputs), weights)
-        flat[i] = original
-        numeric[i] = (plus - minus) / (2 * eps)
+    try:
+        # The graph stays on: fn may itself take a gradient (gradgradcheck's fn does).
+        for i in range(flat.size):
+            value = flat[i].item()
+            flat[i] = value + eps
+            plus = _weighted_sum(_outputs(fn, inputs), weights)
+            flat[i] = value - eps
+            minus = _weighted_sum(_outputs(fn, inputs), weights)
+            flat[i] = value
+            numeric[i] = (plus - minus) / (2 * eps)
+    finally:
+        x.data = original
     return numeric.reshape(x.shape)
 
 
-def _report(k, x, analytic, numeric, atol, rtol, what):
-    a, n = backend.to_numpy(analytic), backend.to_numpy(numeric)
-    bad = abs(a - n) > atol + rtol * abs(n)
-    worst = abs(a - n).argmax() if not bad.any() else (abs(a - n) * bad).argmax()
-    index = tuple(int(i) for i in divmod_all(worst, a.shape))
+def _report(name, x, analytic, numeric, atol, rtol, what, eps):
+    a = backend.to_numpy(analytic).reshape(-1)
+    n = backend.to_numpy(numeric).reshape(-1)
+    error = abs(a - n)
+    bad = ~(error <= atol + rtol * abs(n))  # a NaN on either side counts as bad
+    bad_indices = bad.nonzero()[0]
+    worst = max(bad_indices, key=lambda i: error[i] if error[i] == error[i] else float("inf"))
+    others = [i for i in bad_indices if i != worst][:4]
     lines = [
-        f"{what} mismatch for input {k} (shape {tuple(x.shape)}): "
-        f"{int(bad.sum())} of {a.size} elements differ beyond atol={atol}, rtol={rtol}.",
-        f"  worst element {index}: analytic {a.flat[worst]:.8g}  vs  numeric {n.flat[worst]:.8g}",
+        f"{what} mismatch for {name} (shape {tuple(x.shape)}): "
+        f"{len(bad_indices)} of {a.size} elements differ beyond atol={atol}, rtol={rtol}.",
+        f"  worst element {divmod_all(worst, x.shape)}: analytic {a[worst]:.8g}  vs  numeric {n[worst]:.8g}",
     ]
-    for flat_index in bad.reshape(-1).nonzero()[0][:5]:
-        if flat_index == worst:
-            continue
-        idx = tuple(int(i) for i in divmod_all(flat_index, a.shape))
-        lines.append(f"  element {idx}: analytic {a.flat[flat_index]:.8g}  vs  numeric {n.flat[flat_index]:.8g}")
+    lines += [f"  element {divmod_all(i, x.shape)}: analytic {a[i]:.8g}  vs  numeric {n[i]:.8g}" for i in others]
+    if len(bad_indices) > 1 + len(others):
+        lines.append(f"  ... and {len(bad_indices) - 1 - len(others)} more.")
+    lines.append(
+        f"  (analytic: autograd's d(sum(v * f))/dx for random weights v; "
+        f"numeric: central differences with eps={eps})"
+    )
     return "\n".join(lines)
 
 
 def divmod_all(flat_index, shape):
-    """Unravel a flat index into a multi-index for ``shape`` (row-major)."""
+    """A flat (row-major) index as a multi-index into ``shape``."""
     index = []
     for n in reversed(shape):
         flat_index, r = divmod(int(flat_index), n)
@@ -88,14 +97,23 @@ def divmod_all(flat_index, shape):
     return tuple(reversed(index))
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, what="gradient"):
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Compare autograd's gradient of ``fn`` with central differences, for every input requiring grad.
 
-    ``fn(*inputs)`` returns a Tensor or a tuple of Tensors. Returns True, or
-    raises :class:`GradcheckError` naming the input, the element, and the
-    analytic and numerical values.
+    ``fn(*inputs)`` returns a Tensor or a tuple of Tensors; ``inputs`` are
+    Tensors, float64 where they require grad. An element passes when
+    |analytic - numeric| <= atol + rtol * |numeric|. Returns True, or raises
+    :class:`GradcheckError` naming the input, the element, and the analytic
+    and numerical values::
+
+        x = mg.tensor(data, dtype="float64", requires_grad=True)
+        mg.gradcheck(lambda x: (x * x).tanh(), [x])
     """
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return _compare(fn, inputs, eps, atol, rtol, "gradient", [f"input {k}" for k in range(len(inputs))])
+
+
+def _compare(fn, inputs, eps, atol, rtol, what, names):
     _check_inputs(inputs)
     targets = [k for k, t in enumerate(inputs) if t.requires_grad]
     if not targets:
@@ -118,7 +136,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, what="gradient"):
         numeric = _numeric_gradient(fn, inputs, k, weights, eps)
         close = xp.abs(g - numeric) <= atol + rtol * xp.abs(numeric)
         if not bool(close.all()):
-            raise GradcheckError(_report(k, x, g, numeric, atol, rtol, what))
+            raise GradcheckError(_report(names[k], x, g, numeric, atol, rtol, what, eps))
     return True
 
 
@@ -127,19 +145,24 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3)
 
     Builds g(inputs, v) = d/d(inputs) sum(v * fn(inputs)) with
     ``create_graph=True`` and checks its gradient against finite differences,
-    with respect to the inputs and to the weights v (``grad_outputs``).
+    with respect to the inputs and to the weights v (``grad_outputs``, random
+    float64 by default). A backward that is numerically right but computes
+    with raw arrays instead of minigan ops fails here: its gradient has no
+    graph, so the second derivative comes out zero.
     """
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     _check_inputs(inputs)
+    targets = [k for k, t in enumerate(inputs) if t.requires_grad]
+    if not targets:
+        raise ValueError("gradgradcheck: no input requires grad, so there is nothing to check.")
     outputs = _outputs(fn, inputs)
     if grad_outputs is None:
         grad_outputs = [
             Tensor(xp.asarray(backend.generator().standard_normal(o.shape), dtype="float64"), requires_grad=True)
             for o in outputs
         ]
-    grad_outputs = list(grad_outputs)
+    grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     n_inputs = len(inputs)
-    targets = [k for k, t in enumerate(inputs) if t.requires_grad]
 
     def first_derivative(*args):
         xs, vs = list(args[:n_inputs]), list(args[n_inputs:])
@@ -148,7 +171,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3)
         grads = autograd.grad(
             [o for o, _ in pairs], [xs[k] for k in targets], grad_outputs=[v for _, v in pairs],
             create_graph=True, allow_unused=True,
-        )
+        ) if pairs else [None] * len(targets)
         return tuple(g if g is not None else Tensor(xp.zeros(xs[k].shape)) for g, k in zip(grads, targets))
 
-    return gradcheck(first_derivative, inputs + grad_outputs, eps, atol, rtol, what="second-derivative")
+    names = [f"input {k}" for k in range(n_inputs)] + [f"grad_outputs[{j}]" for j in range(len(grad_outputs))]
+    return _compare(first_derivative, inputs + grad_outputs, eps, atol, rtol, "second-derivative", names)

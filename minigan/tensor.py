@@ -10,46 +10,62 @@ gradient it returns can itself be differentiated (``create_graph=True``).
 The ops live in ``minigan/ops``; the graph walk lives in ``minigan/autograd.py``.
 """
 
+import functools
+import math
 import weakref
 
 from minigan import backend
 from minigan.backend import xp
 
 _grad_enabled = True
+_ndarray = xp.ndarray
 
 
 class no_grad:
-    """Context manager (and decorator) that stops ops from recording the graph."""
+    """Stop ops from recording the graph: ``with mg.no_grad():``, or as a decorator
+    (``@mg.no_grad()`` or ``@mg.no_grad``).
+
+    Inside, ops compute values only: nothing requires grad, nothing is saved
+    for backward. Use it for evaluation, sampling and parameter updates.
+    """
+
+    enabled = False
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)  # bare @no_grad decorates func at once
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        self._previous = set_grad_enabled(self.enabled)
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        set_grad_enabled(self._previous)
 
     def __call__(self, func):
+        @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with no_grad():
+            with type(self)():
                 return func(*args, **kwargs)
 
-        wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
         return wrapper
 
 
 class enable_grad(no_grad):
-    """Context manager that turns graph recording back on (used by create_graph)."""
+    """Turn graph recording back on inside a ``no_grad`` block (``create_graph`` uses it)."""
 
-    def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
+    enabled = True
 
 
 def is_grad_enabled():
+    """True when ops record the graph (outside ``no_grad``)."""
     return _grad_enabled
+
+
+def set_grad_enabled(mode):
+    """Turn graph recording on (True) or off (False); return the previous setting."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, bool(mode)
+    return previous
 
 
 class Function:
@@ -67,10 +83,14 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
+        """Run the op on Tensors: forward on their arrays, and record the op if a gradient will be needed."""
         fn = cls()
-        out = Tensor(fn.forward(*[t.data for t in inputs], **params))
+        data = fn.forward(*[t.data for t in inputs], **params)
+        if type(data) is not _ndarray:  # NumPy returns a scalar, not a 0-d array, for ops on 0-d arrays
+            data = xp.asarray(data)
+        out = Tensor(data)
         if _grad_enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 out.requires_grad = True
                 out.grad_fn = fn
@@ -129,7 +149,13 @@ class Tensor:
 
     @property
     def T(self):
-        return self.transpose()
+        """The axes in reverse order (a matrix transposed), as in NumPy and PyTorch."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        """The last two axes swapped: each matrix of a batch transposed."""
+        return self.transpose(-2, -1)
 
     @property
     def is_leaf(self):
@@ -147,6 +173,11 @@ class Tensor:
     def numpy(self):
         """A host ``numpy.ndarray`` copy of the data."""
         return backend.to_numpy(self.data).copy()
+
+    def __array__(self, dtype=None, copy=None):
+        """What ``numpy.asarray(t)`` sees: the host array (copied from the GPU), without the graph."""
+        array = backend.to_numpy(self.data)
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):
         return self.data.item()
@@ -171,9 +202,7 @@ class Tensor:
         ``self`` must be a scalar unless ``grad`` (the gradient of some scalar
         with respect to ``self``, same shape) is given.
         """
-        from minigan.autograd import backward
-
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad_(self):
         self.grad = None
@@ -198,14 +227,14 @@ class Tensor:
             )
         return bool(self.data)
 
-    def __hash__(self):
-        return id(self)
+    # Tensors hash by identity (the graph walk keeps them in dicts), although == compares elementwise.
+    __hash__ = object.__hash__
 
     def __float__(self):
-        return float(self.data)
+        return float(self.data.item())
 
     def __int__(self):
-        return int(self.data)
+        return int(self.data.item())
 
 
 def tensor(data, requires_grad=False, dtype=None):
@@ -227,9 +256,41 @@ def tensor(data, requires_grad=False, dtype=None):
 
 
 def as_tensor(value, like=None):
-    """``value`` as a Tensor; Python scalars take the dtype of ``like`` so float32 stays float32."""
+    """``value`` as a Tensor.
+
+    Beside a floating-point Tensor ``like``, a scalar (a Python number, a NumPy
+    scalar or a 0-d array) takes ``like``'s dtype, so ``x * 2.0`` and
+    ``x * numpy.float64(2)`` stay float32 when x is float32 (under NumPy 2's
+    NEP 50 rules a float64 scalar array would otherwise upcast the result).
+    """
     if isinstance(value, Tensor):
         return value
-    if like is not None and not backend.is_array(value) and like.data.dtype.kind == "f":
-        return Tensor(xp.asarray(value, dtype=like.data.dtype))
+    if like is not None and like.data.dtype.kind == "f":
+        if type(value) in (float, int, bool):
+            return scalar_constant(value, like.data.dtype)
+        if getattr(value, "ndim", None) == 0:  # a NumPy scalar or a 0-d array
+            return scalar_constant(value.item(), like.data.dtype)
+        if not backend.is_array(value):  # a list
+            return Tensor(backend.asarray(value, dtype=like.data.dtype))
     return tensor(value)
+
+
+_scalar_constants = {}
+
+
+def scalar_constant(value, dtype):
+    """A 0-d constant Tensor holding the Python number ``value``, made once per (value, dtype) and reused.
+
+    Reuse keeps ``x * 2.0`` cheap, and on a GPU it saves a transfer to the
+    device for every Python number in every op. Constants are never written to.
+    """
+    key = (value, dtype, math.copysign(1.0, value))  # 0.0 == -0.0, but they are different numbers
+    constant = _scalar_constants.get(key)
+    if constant is None:
+        if len(_scalar_constants) >= 1024:  # many different numbers (a schedule, say): start again
+            _scalar_constants.clear()
+        constant = _scalar_constants[key] = Tensor(xp.asarray(value, dtype=dtype))
+    return constant
+
+
+from minigan import autograd  # noqa: E402  (autograd walks Tensors, so it is imported after them)

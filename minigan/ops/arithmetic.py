@@ -8,6 +8,7 @@ gradient is the sum over the copies.
 
 from minigan.backend import xp
 from minigan.ops.reduce import sum_to
+from minigan.ops.shape import Permute
 from minigan.tensor import Function, Tensor
 
 
@@ -74,7 +75,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    r"""y = x^p for a constant p.    dy/dx = p x^(p-1)."""
+    r"""y = x^p for a constant p (a Python number).    dy/dx = p x^(p-1)  (0 for p = 0, even at x = 0)."""
 
     def forward(self, x, exponent):
         self.exponent = exponent
@@ -83,9 +84,39 @@ class Pow(Function):
     def backward(self, gy):
         (x,) = self.inputs
         p = self.exponent
+        if p == 0:
+            return gy * 0.0
+        if p == 1:
+            return gy
         if p == 2:
             return gy * (x * 2.0)
         return gy * (x ** (p - 1) * p)
+
+
+class Power(Function):
+    r"""z = a^b, elementwise, for two tensors (broadcast).
+
+    dz/da = b a^(b-1),    dz/db = a^b log a.
+
+    A negative a with an integer-valued b is fine (as in NumPy); the
+    derivative in b needs a > 0. At a = 0 it is taken as 0, as in PyTorch.
+    """
+
+    save_output = True
+
+    def forward(self, a, b):
+        return xp.power(a, b)
+
+    def backward(self, gz):
+        a, b = self.inputs
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to(gz * b * Power.apply(a, b - 1.0), a.shape)
+        if self.needs_input_grad[1]:
+            one = _constant(xp.ones((), dtype=a.dtype))
+            log_a = Log.apply(Where.apply(one, a, condition=a.data == 0))  # log 1 = 0 where a = 0
+            gb = sum_to(gz * self.output * log_a, b.shape)
+        return ga, gb
 
 
 class Exp(Function):
@@ -123,7 +154,10 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    r"""y = |x|.    dy/dx = sign(x)  (taken as 0 at x = 0, the kink)."""
+    r"""y = |x|.    dy/dx = sign(x).
+
+    Kink: at x = 0 the derivative is taken as sign(0) = 0, as in PyTorch.
+    """
 
     def forward(self, x):
         return xp.abs(x)
@@ -133,7 +167,11 @@ class Abs(Function):
 
 
 class Clip(Function):
-    r"""y = min(max(x, low), high).    dy/dx = 1 where low <= x <= high, else 0 (boundaries pass, as in PyTorch)."""
+    r"""y = min(max(x, low), high) for constants low, high (either may be None).
+
+    dy/dx = 1 where low <= x <= high, else 0. Kinks: at x = low or x = high
+    the gradient passes (derivative 1), as in PyTorch's clamp.
+    """
 
     def forward(self, x, low, high):
         self.low, self.high = low, high
@@ -164,14 +202,51 @@ class Where(Function):
         return ga, gb
 
 
+class Maximum(Function):
+    r"""z = max(a, b) elementwise.    dz/da = 1 where a > b, 0 where a < b;  dz/db = 1 - dz/da.
+
+    Kink: where a == b the gradient is split, 1/2 to each (as in PyTorch's maximum).
+    So dz/da = (1 + sign(a - b)) / 2 everywhere.
+    """
+
+    def forward(self, a, b):
+        return xp.maximum(a, b)
+
+    def backward(self, gz):
+        a, b = self.inputs
+        share_a = (1 + xp.sign(a.data - b.data)) * 0.5
+        ga = sum_to(gz * _constant(share_a), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(gz * _constant(1 - share_a), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Minimum(Function):
+    r"""z = min(a, b) elementwise.    dz/da = 1 where a < b, 0 where a > b;  dz/db = 1 - dz/da.
+
+    Kink: where a == b the gradient is split, 1/2 to each (as in PyTorch's minimum).
+    So dz/da = (1 - sign(a - b)) / 2 everywhere.
+    """
+
+    def forward(self, a, b):
+        return xp.minimum(a, b)
+
+    def backward(self, gz):
+        a, b = self.inputs
+        share_a = (1 - xp.sign(a.data - b.data)) * 0.5
+        ga = sum_to(gz * _constant(share_a), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(gz * _constant(1 - share_a), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
 def _swap_last(t):
+    """t with its last two axes swapped: each matrix transposed."""
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
-    return t.permute(*axes)
+    return Permute.apply(t, axes=tuple(axes))
 
 
 class MatMul(Function):
-    r"""C = A @ B over the last two axes (leading axes broadcast).
+    r"""C = A @ B over the last two axes (leading axes broadcast; both operands at least 2-D).
 
     dL/dA = dL/dC @ B^T,    dL/dB = A^T @ dL/dC  (then summed over broadcast axes).
     """

@@ -13,13 +13,11 @@ def normalize_axes(axis, ndim):
     """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
+    axes = tuple(int(a) for a in axis) if isinstance(axis, (tuple, list)) else (int(axis),)
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):  # a 0-d tensor accepts axis 0 or -1, as in PyTorch
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions.")
-        out.append(a % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted({a % ndim for a in axes})) if ndim else ()
 
 
 def _kept_shape(shape, axes):
@@ -53,9 +51,9 @@ class BroadcastTo(Function):
 class Max(Function):
     r"""y = max of x over ``axes``.
 
-    dy/dx_i = 1 for the maximal element and 0 elsewhere. When several elements
-    tie for the maximum the gradient is shared equally between them (as
-    PyTorch's ``amax`` does), so dy/dx_i = 1 / (number of ties).
+    dy/dx_i = 1 for the maximal element and 0 elsewhere. Kink: when several
+    elements tie for the maximum the gradient is shared equally between them
+    (as PyTorch's ``amax`` does), so dy/dx_i = 1 / (number of ties).
     """
 
     def forward(self, x, axes, keepdims):
@@ -75,7 +73,7 @@ class Max(Function):
 def sum_to(t, shape):
     """Sum ``t`` down to ``shape``: the backward of broadcasting ``shape`` up to ``t.shape``."""
     shape = tuple(shape)
-    if t.shape == shape:
+    if t.data.shape == shape:  # nothing was broadcast (the common case): no op at all
         return t
     lead = t.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and t.shape[i + lead] != 1)

@@ -34,9 +34,10 @@ class Permute(Function):
         return gy.permute(*inverse)
 
 
-def _is_advanced(index):
+def _has_integer_array(index):
+    """True when ``index`` holds an integer array, which may repeat a position."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(not isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
+    return any(backend.is_array(p) and p.dtype.kind in "iu" for p in parts)
 
 
 class GetItem(Function):
@@ -56,9 +57,9 @@ class IndexAdd(Function):
     def forward(self, g, shape, index):
         self.index = index
         out = xp.zeros(shape, dtype=g.dtype)
-        if _is_advanced(index):
+        if _has_integer_array(index):  # x[[0, 0]] used element 0 twice: both gradients add up
             backend.scatter_add(out, index, g)
-        else:
+        else:  # slices, integers and boolean masks name each position at most once
             out[index] = g
         return out
 
@@ -84,11 +85,15 @@ class Concatenate(Function):
 
 
 def normalize_index(index):
-    """Replace Tensors inside an index by their arrays (indices are constants)."""
-    if isinstance(index, Tensor):
-        return index.data
+    """Replace Tensors and lists inside an index by backend arrays (indices are constants)."""
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return xp.asarray(index)
-    return index
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(part):
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list) or backend.is_array(part):  # (a NumPy index array moves to the GPU on CuPy)
+        return backend.asarray(part)
+    return part
