@@ -13,6 +13,15 @@ add one by writing the function and listing it. ``bench.row(...)`` times
 minigan's and PyTorch's version of the same work. Rows that count FLOPs also
 time a plain 2048 x 2048 float32 matrix product in the same rotation: the
 machine's GEMM rate at that moment, the yardstick for "% of GEMM".
+
+The cases: the GEMM yardstick; one convolution's forward and gradients; whole
+training steps (DCGAN on MNIST-sized images, an MLP GAN, a WGAN-GP critic
+step), each built once from either library's ``nn``; the peak memory of a
+DCGAN training process; per-op overhead. A row may carry a target (a largest
+minigan/torch ratio or a smallest % of GEMM); the table says whether it is met.
+On a busy machine, give the run priority and compare ratios within one run::
+
+    echo -20 > /proc/$$/autogroup; nice -n -20 python -m minigan.bench
 """
 
 import argparse
@@ -47,6 +56,23 @@ class Row:
     unit: str = "s"
     flops: float | None = None
     gemm_gflops: float | None = None
+    max_ratio: float | None = None
+    min_gemm_percent: float | None = None
+
+    def target(self):
+        """The row's goal as text ("<= 1.0x", ">= 65% GEMM"), or "-"."""
+        if self.max_ratio is not None:
+            return f"<= {self.max_ratio:.1f}x"
+        return f">= {self.min_gemm_percent:.0f}% GEMM" if self.min_gemm_percent is not None else "-"
+
+    def met(self):
+        """"yes" or "no" when the row has a target that can be judged from its numbers, else "-"."""
+        if self.max_ratio is not None and self.torch:
+            return "yes" if self.minigan / self.torch <= self.max_ratio else "no"
+        if self.min_gemm_percent is not None and self.flops and self.gemm_gflops:
+            percent = 100 * self.flops / self.minigan / 1e9 / self.gemm_gflops
+            return "yes" if percent >= self.min_gemm_percent else "no"
+        return "-"
 
 
 class Bench:
@@ -94,8 +120,8 @@ class Bench:
         return [_Timer(torch_fn, torch_setup)] if torch_fn is not None and self.torch is not None else []
 
     def torch_tensor(self, t, requires_grad=False):
-        """A CPU float32 torch tensor holding the data of the minigan Tensor ``t``."""
-        out = self.torch.from_numpy(backend.to_numpy(t.data).astype("float32", copy=True))
+        """A CPU float32 torch tensor, C-contiguous (as torch makes them), with the data of the minigan Tensor ``t``."""
+        out = self.torch.from_numpy(backend.to_numpy(t.data).astype("float32", order="C", copy=True))
         return out.requires_grad_(requires_grad)
 
 
@@ -155,12 +181,17 @@ def conv(bench, n=64, c_in=64, size=14, c_out=128, k=4, stride=2, padding=1):
     the backward pass to x alone or to w alone. minigan's weight-gradient
     reuses the im2col columns kept by that forward, so im2col is paid once, in
     the forward.
+
+    The images are stored as each library's own layers leave them, as they
+    are in the middle of a network (this is D's second convolution): NCHW for
+    PyTorch, channels-last for minigan (see minigan/ops/conv.py). The PyTorch
+    tensors are contiguous NCHW copies of the same numbers.
     """
     out = (size + 2 * padding - k) // stride + 1
     flops = 2.0 * n * c_out * out * out * c_in * k * k
-    x = mg.tensor(backend.randn(n, c_in, size, size))
+    x = mg.tensor(_channels_last(backend.randn(n, c_in, size, size)))
     w = mg.tensor(backend.randn(c_out, c_in, k, k) * 0.05)
-    gy = mg.tensor(backend.randn(n, c_out, out, out))
+    gy = mg.tensor(_channels_last(backend.randn(n, c_out, out, out)))
     title = f"conv2d ({n},{c_in},{size},{size})*({c_out},{c_in},{k},{k}) s{stride} p{padding}"
 
     torch = bench.torch
@@ -201,6 +232,7 @@ def conv(bench, n=64, c_in=64, size=14, c_out=128, k=4, stride=2, padding=1):
         return setup, run, torch_setup, torch_run
 
     rows = [bench.row(f"{title} forward", forward, torch_forward, flops=flops)]
+    rows[0].min_gemm_percent = 65
     for wrt, label in (("x", "input-gradient"), ("w", "weight-gradient")):
         setup, run, torch_setup, torch_run = backward(wrt)
         rows.append(bench.row(f"{title} {label}", run, torch_run, setup, torch_setup, flops=flops))
@@ -214,6 +246,11 @@ def conv(bench, n=64, c_in=64, size=14, c_out=128, k=4, stride=2, padding=1):
         )
     )
     return rows
+
+
+def _channels_last(images):
+    """The (N, C, H, W) array ``images`` stored channels-last, as minigan's convolutions store their outputs."""
+    return xp.ascontiguousarray(images.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
 def overhead(bench):
@@ -230,7 +267,239 @@ def overhead(bench):
     ]
 
 
-CASES = [gemm, conv, overhead]
+# --------------------------------------------------------------------- training steps
+#
+# torch.nn and minigan.nn share their layer names and signatures, so each
+# network below is built by one function from either library's ``nn``, and
+# PyTorch's copy starts from minigan's weights (loaded from the state_dict).
+# The steps are written once too: both libraries spell zero_grad(),
+# backward(), step(), detach() and requires_grad_() the same way.
+
+LATENT = 100
+BATCH = 64
+
+
+def dcgan_generator(nn):
+    """G: z (N, 100) -> Linear + BN1d + ReLU -> (128, 7, 7) -> ConvT 7->14 + BN2d + ReLU -> ConvT 14->28 + Tanh."""
+    return nn.Sequential(
+        nn.Linear(LATENT, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh(),
+    )
+
+
+def dcgan_discriminator(nn):
+    """D: (N, 1, 28, 28) -> Conv 28->14 + LeakyReLU(0.2) -> Conv 14->7 + BN2d + LeakyReLU(0.2) -> Linear(6272, 1)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+    )
+
+
+def mlp_generator(nn):
+    """G: z (N, 100) -> 256 -> 512 -> 784, LeakyReLU(0.2) between, Tanh at the end."""
+    return nn.Sequential(
+        nn.Linear(LATENT, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 784), nn.Tanh(),
+    )
+
+
+def mlp_discriminator(nn):
+    """D (or a WGAN critic): x (N, 784) -> 512 -> 256 -> 1, LeakyReLU(0.2) between."""
+    return nn.Sequential(
+        nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1),
+    )
+
+
+def gan_step(G, D, opt_G, opt_D, z, real, d_loss, g_loss):
+    """One D step on real and detached fake, then one G step (D frozen) on the same fake."""
+    fake = G(z)
+    opt_D.zero_grad()
+    d_loss(D(real), D(fake.detach())).backward()
+    opt_D.step()
+    opt_G.zero_grad()
+    D.requires_grad_(False)
+    g_loss(D(fake)).backward()
+    D.requires_grad_(True)
+    opt_G.step()
+
+
+def critic_step(C, opt, real, fake, penalty, lam=10.0):
+    """One WGAN-GP critic step: E[C(fake)] - E[C(real)] + lam E[(||grad C(x^)|| - 1)^2], then Adam."""
+    opt.zero_grad()
+    loss = C(fake).mean() - C(real).mean() + penalty(C, real, fake, lam)
+    loss.backward()
+    opt.step()
+
+
+def _minigan_losses():
+    from minigan.gan import d_loss_minimax, g_loss
+
+    return d_loss_minimax, g_loss
+
+
+def _torch_losses(torch):
+    """The same losses as BCE with logits: L_D = BCE(real, 1) + BCE(fake, 0), L_G = BCE(fake, 1)."""
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def d_loss(real_logits, fake_logits):
+        return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+    def g_loss(fake_logits):
+        return bce(fake_logits, torch.ones_like(fake_logits))
+
+    return d_loss, g_loss
+
+
+def _torch_gradient_penalty(torch):
+    def gradient_penalty(critic, real, fake, lam):
+        eps = torch.rand(real.shape[0], 1)
+        x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (g,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+        return lam * ((g.norm(2, dim=1) - 1) ** 2).mean()
+
+    return gradient_penalty
+
+
+def _torch_copy(bench, model, build):
+    """``build(torch.nn)`` holding the weights and buffers of the minigan ``model``."""
+    torch = bench.torch
+    copy = build(torch.nn)
+    copy.load_state_dict({key: torch.from_numpy(value) for key, value in model.state_dict().items()})
+    return copy
+
+
+def _gan_rows(bench, name, build_G, build_D, real_shape, max_ratio):
+    """A Row timing :func:`gan_step` with Adam 2e-4 (0.5, 0.999) in both libraries, batch 64."""
+    from minigan import nn, optim
+
+    G, D = build_G(nn), build_D(nn)
+    z, real = mg.tensor(backend.randn(BATCH, LATENT)), mg.tensor(backend.rand(BATCH, *real_shape) * 2 - 1)
+    opts = [optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D)]
+    d_loss, g_loss = _minigan_losses()
+    torch_fn = None
+    if bench.torch:
+        torch = bench.torch
+        tG, tD = _torch_copy(bench, G, build_G), _torch_copy(bench, D, build_D)
+        tz, treal = bench.torch_tensor(z), bench.torch_tensor(real)
+        topts = [torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (tG, tD)]
+        td_loss, tg_loss = _torch_losses(torch)
+
+        def torch_fn():
+            gan_step(tG, tD, *topts, tz, treal, td_loss, tg_loss)
+
+    row = bench.row(name, lambda: gan_step(G, D, *opts, z, real, d_loss, g_loss), torch_fn)
+    row.max_ratio = max_ratio
+    return [row]
+
+
+def dcgan(bench):
+    """A DCGAN-MNIST training step, batch 64: D on real and detached fake, then G (non-saturating loss)."""
+    return _gan_rows(bench, "DCGAN-MNIST training step (batch 64)", dcgan_generator, dcgan_discriminator,
+                     (1, 28, 28), max_ratio=1.0)
+
+
+def mlp_gan(bench):
+    """An MLP GAN training step, batch 64: G 100-256-512-784, D 784-512-256-1, LeakyReLU(0.2)."""
+    return _gan_rows(bench, "MLP GAN training step (batch 64)", mlp_generator, mlp_discriminator, (784,),
+                     max_ratio=0.7)
+
+
+def wgan_gp(bench):
+    """A WGAN-GP critic step, batch 64: MLP critic 784-512-256-1, lambda = 10, Adam 1e-4 (0, 0.9)."""
+    from minigan import nn, optim
+    from minigan.gan import gradient_penalty
+
+    C = mlp_discriminator(nn)
+    real, fake = (mg.tensor(backend.rand(BATCH, 784) * 2 - 1) for _ in range(2))
+    opt = optim.Adam(C.parameters(), lr=1e-4, betas=(0.0, 0.9))
+    torch_fn = None
+    if bench.torch:
+        torch = bench.torch
+        tC = _torch_copy(bench, C, mlp_discriminator)
+        treal, tfake = bench.torch_tensor(real), bench.torch_tensor(fake)
+        topt = torch.optim.Adam(tC.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        penalty = _torch_gradient_penalty(torch)
+
+        def torch_fn():
+            critic_step(tC, topt, treal, tfake, penalty)
+
+    row = bench.row("WGAN-GP critic step (MLP, batch 64)", lambda: critic_step(C, opt, real, fake, gradient_penalty),
+                    torch_fn)
+    row.max_ratio = 1.0
+    return [row]
+
+
+# --------------------------------------------------------------------- peak memory
+
+MEMORY_STEPS = 20
+
+
+def memory_child(library, steps=MEMORY_STEPS):
+    """Run ``steps`` DCGAN training steps with ``library`` ("minigan" or "torch"); print the peak RSS in MiB.
+
+    Meant for a fresh process (see :func:`memory`); the peak is that of the
+    whole process, imports included.
+    """
+    if library == "torch":
+        torch = _import_torch(_default_threads())
+        nn, optim, losses = torch.nn, torch.optim, _torch_losses(torch)
+        z, real = torch.randn(BATCH, LATENT), torch.rand(BATCH, 1, 28, 28) * 2 - 1
+    else:
+        from minigan import nn, optim
+
+        losses = _minigan_losses()
+        z, real = mg.tensor(backend.randn(BATCH, LATENT)), mg.tensor(backend.rand(BATCH, 1, 28, 28) * 2 - 1)
+    G, D = dcgan_generator(nn), dcgan_discriminator(nn)
+    opts = [optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D)]
+    for _ in range(steps):
+        gan_step(G, D, *opts, z, real, *losses)
+    print(_peak_rss_mib())
+
+
+def _peak_rss_mib():
+    """This process's peak resident memory in MiB.
+
+    On Linux, VmHWM of /proc/self/status: the high-water mark of this
+    program's own memory. ru_maxrss would do elsewhere, but on Linux a child
+    started by fork + exec inherits the parent's peak in it (here the parent
+    holds PyTorch and every model of the bench, more than either child).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux (bytes on macOS)
+
+
+def memory(bench, steps=MEMORY_STEPS):
+    """Peak resident memory (MiB) of a fresh process that runs DCGAN training steps, minigan vs PyTorch.
+
+    Each library runs in its own ``python -c`` subprocess, so this process's
+    memory does not count. Both import minigan.bench (about 4 MiB on top of
+    PyTorch's import); nothing is subtracted.
+    """
+    import subprocess
+    import sys
+
+    def peak(library):
+        code = f"from minigan.bench import memory_child; memory_child({library!r}, {steps})"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return float(out.stdout.split()[-1])
+
+    row = Row(f"peak RSS, {steps} DCGAN steps (fresh process)", peak("minigan"),
+              peak("torch") if bench.torch else None, unit="MiB")
+    row.max_ratio = 0.5
+    return [row]
+
+
+CASES = [gemm, conv, dcgan, mlp_gan, wgan_gp, memory, overhead]
 
 
 # --------------------------------------------------------------------- the table
@@ -239,7 +508,7 @@ CASES = [gemm, conv, overhead]
 def format_table(rows):
     """The rows as an aligned text table: values, the minigan/torch ratio, GFLOP/s and % of GEMM."""
     header = ["case", "minigan", "torch", "minigan/torch", "minigan GFLOP/s", "torch GFLOP/s", "GEMM GFLOP/s",
-              "minigan % GEMM"]
+              "minigan % GEMM", "target", "met"]
     lines = [header]
     for r in rows:
         rate = r.flops / r.minigan / 1e9 if r.flops else None
@@ -253,6 +522,8 @@ def format_table(rows):
             f"{torch_rate:.1f}" if torch_rate else "-",
             f"{r.gemm_gflops:.1f}" if r.gemm_gflops else "-",
             f"{100 * rate / r.gemm_gflops:.0f}%" if rate and r.gemm_gflops else "-",
+            r.target(),
+            r.met(),
         ])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = []

@@ -5,6 +5,10 @@ After ``loss.backward()`` has filled each ``p.grad``, ``step()`` moves every
 parameter against its gradient; ``zero_grad()`` clears the gradients (sets
 them to ``None``) before the next backward. The update works on the raw
 arrays (``p.data = ...``): an optimiser step is not part of any graph.
+The moving averages belong to the optimiser alone, so they are updated in
+place (``m *= beta1``: no new array, which is most of the speed); a
+parameter gets a new array instead, so whoever still holds the old one (a
+``p.detach()``, a graph kept with ``retain_graph``) keeps seeing the old values.
 
 The rules follow PyTorch's definitions (``torch.optim.SGD``, ``Adam``,
 ``RMSprop``), so the same hyperparameters train the same way. Notation, for
@@ -241,7 +245,9 @@ class SGD(Optimizer):
             if "momentum_buffer" not in state:
                 b = g.copy()                                     # b_1 = g_1
             else:
-                b = self.momentum * state["momentum_buffer"] + (1 - self.dampening) * g  # b_t = mu b + (1 - tau) g
+                b = state["momentum_buffer"]                     # the optimiser's own array: updated in place
+                b *= self.momentum
+                b += (1 - self.dampening) * g                    # b_t = mu b + (1 - tau) g
             state["momentum_buffer"] = b
             g = g + self.momentum * b if self.nesterov else b
         return theta - self.lr * g                               # theta <- theta - gamma g
@@ -301,12 +307,19 @@ class Adam(Optimizer):
             state["step"], state["exp_avg"], state["exp_avg_sq"] = 0, xp.zeros_like(theta), xp.zeros_like(theta)
         state["step"] += 1
         t = state["step"]
-        m = beta1 * state["exp_avg"] + (1 - beta1) * g           # m_t = beta1 m_{t-1} + (1 - beta1) g
-        v = beta2 * state["exp_avg_sq"] + (1 - beta2) * (g * g)  # v_t = beta2 v_{t-1} + (1 - beta2) g^2
-        state["exp_avg"], state["exp_avg_sq"] = m, v
-        m_hat = m / (1 - beta1**t)                               # bias correction of the first moment
-        v_hat = v / (1 - beta2**t)                               # ... and of the second
-        return theta - self.lr * m_hat / (xp.sqrt(v_hat) + self.eps)
+        m, v = state["exp_avg"], state["exp_avg_sq"]             # the optimiser's own arrays: updated in place
+        m *= beta1
+        m += (1 - beta1) * g                                     # m_t = beta1 m_{t-1} + (1 - beta1) g
+        scratch = g * g
+        scratch *= 1 - beta2
+        v *= beta2
+        v += scratch                                             # v_t = beta2 v_{t-1} + (1 - beta2) g^2
+        denom = xp.divide(v, 1 - beta2**t, out=scratch)          # v^_t: bias correction of the second moment
+        xp.sqrt(denom, out=denom)
+        denom += self.eps                                        # sqrt(v^_t) + eps
+        step = xp.divide(m, denom, out=denom)
+        step *= self.lr / (1 - beta1**t)                         # lr m^_t / (...), m^_t = m_t / (1 - beta1^t)
+        return theta - step                                      # theta_t = theta_{t-1} - lr m^_t / (...)
 
 
 class RMSprop(Optimizer):
@@ -357,16 +370,22 @@ class RMSprop(Optimizer):
             if self.centered:
                 state["grad_avg"] = xp.zeros_like(theta)
         state["step"] += 1
-        v = self.alpha * state["square_avg"] + (1 - self.alpha) * (g * g)  # v_t = alpha v + (1 - alpha) g^2
-        state["square_avg"] = v
+        v = state["square_avg"]                                             # the optimiser's own arrays are
+        v *= self.alpha                                                     # updated in place
+        v += (1 - self.alpha) * (g * g)                                     # v_t = alpha v + (1 - alpha) g^2
         if self.centered:
-            g_avg = self.alpha * state["grad_avg"] + (1 - self.alpha) * g   # running mean of g
-            state["grad_avg"] = g_avg
+            g_avg = state["grad_avg"]
+            g_avg *= self.alpha
+            g_avg += (1 - self.alpha) * g                                   # running mean of g
             v = v - g_avg * g_avg                                           # variance = E[g^2] - E[g]^2
-        step = g / (xp.sqrt(v) + self.eps)                                  # eps after the sqrt
+        denom = xp.sqrt(v)
+        denom += self.eps                                                   # eps after the sqrt
+        step = g / denom
         if self.momentum > 0:
-            step = self.momentum * state["momentum_buffer"] + step          # b_t = mu b + g / (sqrt(v) + eps)
-            state["momentum_buffer"] = step
+            b = state["momentum_buffer"]
+            b *= self.momentum
+            b += step                                                       # b_t = mu b + g / (sqrt(v) + eps)
+            step = b
         return theta - self.lr * step
 
 

@@ -33,11 +33,17 @@ class LeakyReLU(Function):
 
     def forward(self, x, negative_slope):
         self.negative_slope = negative_slope
-        return xp.where(x > 0, x, x * negative_slope)
+        # For a <= 1, max(x, a x) is x where x > 0 and a x elsewhere (min for a > 1): the same
+        # function as where(x > 0, x, a x), and many times faster on data of random sign.
+        pick = xp.maximum if negative_slope <= 1 else xp.minimum
+        return pick(x, x * negative_slope)
 
     def backward(self, gy):
         x = self.inputs[0].data
-        slope = xp.where(x > 0, 1.0, self.negative_slope).astype(x.dtype)
+        a = self.negative_slope
+        slope = (x > 0).astype(x.dtype)  # 1 where x > 0, else 0 ...
+        slope *= 1 - a
+        slope += a                       # ... now 1 where x > 0, else a
         return gy * Tensor(slope)
 
 

@@ -10,6 +10,9 @@ flatten the weight to one row per output channel; then
 The input-gradient runs the other way: dL/dcolumns = dL/dY @ W, and each
 window's gradient is added back where the window came from (col2im): a loop
 over the k_h k_w kernel offsets, each one strided slice-add over all pixels.
+The product is taken one kernel row at a time (k_w offsets' worth of
+columns), added back at once: the whole of dL/dcolumns, k_h k_w times the
+size of the image, is never held.
 
 **ConvTranspose2d is the adjoint of Conv2d** (this is the nicest fact in the
 engine). Conv2d is linear in x, x -> C_w x, and conv_transpose2d is C_w^T:
@@ -58,40 +61,91 @@ def _output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _im2col(x, kernel, stride, padding):
+def _im2col(x, kernel, stride, padding, keep=False):
     """Every window of the padded image x (N, C, H, W), as columns (N, H_out, W_out, k_h, k_w, C).
 
     A strided view picks the windows without copying; the one copy, in
-    channels-last order, happens when the view is made contiguous.
+    channels-last order, happens when the view is made contiguous. It goes
+    into a reused scratch array unless the caller will ``keep`` the columns.
     """
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = x.shape
-    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    padded = _scratch("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype)
+    padded[:, :ph] = padded[:, ph + h :] = 0
+    padded[:, :, :pw] = padded[:, :, pw + w :] = 0
     padded[:, ph : ph + h, pw : pw + w, :] = _channels_last(x)
     bn, bh, bw, bc = padded.strides
     h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
     windows = backend.as_strided(
         padded, shape=(n, h_out, w_out, kh, kw, c), strides=(bn, sh * bh, sw * bw, bh, bw, bc)
     )
-    return xp.ascontiguousarray(windows)
+    if keep:
+        return xp.ascontiguousarray(windows)
+    columns = _scratch("columns", windows.shape, x.dtype)
+    columns[...] = windows
+    return columns
 
 
-def _col2im(columns, image_size, stride, padding):
-    """The adjoint of :func:`_im2col`: add each window of ``columns`` back where it came from.
+_scratch_arrays = {}
 
-    ``columns`` (N, H_out, W_out, k_h, k_w, C) -> image (N, C, H, W). The loop
-    runs over the k_h k_w kernel offsets; offset (a, b) of every window lands
-    on the pixels (s i + a, s j + b), one strided slice for all i, j at once.
+
+SCRATCH_LIMIT = 2**24
+"""Largest scratch array kept for reuse, in elements (64 MiB of float32); larger ones are made afresh."""
+
+
+def _scratch(purpose, shape, dtype):
+    """A reused array of ``shape`` for a temporary that never leaves this module (one per purpose and dtype).
+
+    Its old contents remain: the caller overwrites them. Reuse matters: fresh
+    memory costs a page fault per 4 KiB the first time it is written, which for
+    im2col's columns takes as long as the copy itself. (Ops run one at a time,
+    on one thread: nothing else uses the array meanwhile.)
     """
-    n, h_out, w_out, kh, kw, c = columns.shape
+    size = 1
+    for n in shape:
+        size *= n
+    array = _scratch_arrays.get((purpose, dtype))
+    if array is None or array.size < size:
+        array = xp.empty(size, dtype=dtype)
+        if size <= SCRATCH_LIMIT:
+            _scratch_arrays[(purpose, dtype)] = array
+    return array[:size].reshape(shape)
+
+
+def _col2im(kernel_row, columns_shape, image_size, stride, padding, dtype):
+    """The adjoint of :func:`_im2col`: add each window of the columns back where it came from.
+
+    The columns have shape ``columns_shape`` = (N, H_out, W_out, k_h, k_w, C) and
+    ``kernel_row(a)`` gives one slice of them, ``columns[:, :, :, a]``: row a of
+    the kernel in every window. Asked for one row at a time, the caller can
+    compute the columns piece by piece instead of holding them all. Offset (a, b)
+    of window (i, j) lands on pixel (s i + a - p, s j + b - p): one strided
+    slice-add for all i, j at once, leaving out what lands in the padding.
+    Returns the image (N, C, H, W), stored channels-last.
+    """
+    n, h_out, w_out, kh, kw, c = columns_shape
     (h, w), (sh, sw), (ph, pw) = image_size, stride, padding
-    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=columns.dtype)
+    image = xp.zeros((n, h, w, c), dtype=dtype)
     for a in range(kh):
-        rows = slice(a, a + sh * (h_out - 1) + 1, sh)
+        rows, row_windows = _landing(a, h_out, h, sh, ph)
+        values = kernel_row(a)
         for b in range(kw):
-            cols = slice(b, b + sw * (w_out - 1) + 1, sw)
-            padded[:, rows, cols, :] += columns[:, :, :, a, b, :]
-    return _channels_first(padded[:, ph : ph + h, pw : pw + w, :])
+            cols, col_windows = _landing(b, w_out, w, sw, pw)
+            image[:, rows, cols, :] += values[:, row_windows, col_windows, b, :]
+    return _channels_first(image)
+
+
+def _landing(offset, windows, size, stride, padding):
+    """Where kernel ``offset`` of the windows lands inside an image of ``size``: (pixel slice, window slice).
+
+    Window i puts it on pixel s i + offset - p; windows whose pixel falls in the padding are left out.
+    """
+    first = max(0, -((offset - padding) // stride))                  # ceil((p - offset) / s)
+    last = min(windows - 1, (size - 1 + padding - offset) // stride)
+    if last < first:  # all of them fall in the padding
+        return slice(0, 0), slice(0, 0)
+    start = stride * first + offset - padding
+    return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
 
 
 def _flat_weight(w):
@@ -117,7 +171,7 @@ class Conv2d(Function):
 
     def forward(self, x, weight, stride, padding, keep_columns=False):
         self.stride, self.padding = stride, padding
-        columns = _im2col(x, weight.shape[2:], stride, padding)
+        columns = _im2col(x, weight.shape[2:], stride, padding, keep=keep_columns)
         # The weight-gradient needs these same columns: keeping them saves a second im2col.
         # They are a pure function of x, so conv2d_weight's value does not change, and
         # its backward still goes through the Tensor x: double backward is unaffected.
@@ -150,9 +204,16 @@ class ConvTranspose2d(Function):
 
     def forward(self, x, weight, stride, padding, output_size):
         self.stride, self.padding = stride, padding
-        columns = _rows(x) @ _flat_weight(weight)
-        columns = columns.reshape(x.shape[0], x.shape[2], x.shape[3], *weight.shape[2:], weight.shape[1])
-        return _col2im(columns, tuple(output_size), stride, padding)
+        n, _, h, w = x.shape
+        c_in, c_out, kh, kw = weight.shape
+        rows = _rows(x)                                                      # X: (N H W, C_in)
+        kernel = xp.ascontiguousarray(weight.transpose(2, 0, 3, 1)).reshape(kh, c_in, kw * c_out)
+
+        def kernel_row(a):  # row a of the columns X W: X W_a, one (N H W, k_w C_out) product at a time
+            product = _scratch("kernel row", (n * h * w, kw * c_out), xp.result_type(rows, kernel))
+            return xp.matmul(rows, kernel[a], out=product).reshape(n, h, w, kw, c_out)
+
+        return _col2im(kernel_row, (n, h, w, kh, kw, c_out), tuple(output_size), stride, padding, x.dtype)
 
     def backward(self, gy):
         x, w = self.inputs
