@@ -449,3 +449,25 @@ def plot_points_2d(panels, path, modes=None, title=None, limit=None):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def save_gif(draw_frame, n_frames, path, fps=5, figsize=(6.4, 4.0), dpi=90):
+    """Save an animated GIF: ``draw_frame(fig, i)`` draws frame i (0 <= i < n_frames) on a cleared figure.
+
+    Written with matplotlib's PillowWriter (Pillow comes with matplotlib), so no
+    ffmpeg is needed. ``draw_frame`` may also ``fig.savefig`` the frame as a PNG.
+    """
+    plt = pyplot()
+    from matplotlib.animation import PillowWriter
+
+    if n_frames < 1:
+        raise ValueError(f"save_gif needs at least one frame, got n_frames={n_frames}.")
+    fig = plt.figure(figsize=figsize)
+    writer = PillowWriter(fps=fps)
+    with writer.saving(fig, str(path), dpi):
+        for i in range(n_frames):
+            fig.clf()
+            draw_frame(fig, i)
+            writer.grab_frame()
+    plt.close(fig)
+    return path

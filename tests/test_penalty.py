@@ -204,3 +204,26 @@ def test_penalty_argument_errors():
         gan.gradient_penalty(critic, t64(np.zeros((4, 3)), False), t64(np.zeros((5, 3)), False))
     with pytest.raises(ValueError, match="one number per sample"):
         gan.gradient_penalty(critic, t64(np.zeros((4, 3)), False), t64(np.zeros((4, 3)), False), eps=np.ones(3))
+
+
+# ------------------------------------------------------------------ BatchNorm in a critic: a warning naming it
+
+
+def test_batchnorm_in_the_critic_warns_once_naming_the_layer():
+    import warnings
+
+    from minigan import nn
+
+    critic = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+    real, fake = mg.tensor(np.ones((4, 3), dtype="float32")), mg.tensor(np.zeros((4, 3), dtype="float32"))
+    with pytest.warns(UserWarning, match=r"critic has a BatchNorm1d layer \('1'\).*LayerNorm"):
+        gan.gradient_penalty(critic, real, fake)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                 # once per critic: the next steps stay quiet
+        gan.gradient_penalty(critic, real, fake)
+        clean = nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+        gan.gradient_penalty(clean, real, fake)        # LayerNorm is per sample: no warning
+    nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)), nn.Flatten(), nn.Linear(2, 1))
+    images = mg.tensor(np.ones((2, 1, 3, 3), dtype="float32"))
+    with pytest.warns(UserWarning, match=r"BatchNorm2d layer \('0\.1'\)"):
+        gan.gradient_penalty(nested, images, images * 0.5)

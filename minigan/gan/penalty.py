@@ -17,8 +17,11 @@ writes the same two derivatives out for an MLP critic, and the tests check
 that the two agree with each other and with finite differences.
 """
 
+import warnings
+import weakref
+
 import minigan as mg
-from minigan import backend
+from minigan import backend, nn
 from minigan.backend import xp
 from minigan.tensor import Tensor
 
@@ -53,13 +56,16 @@ def gradient_penalty(critic, real, fake, lam=10.0, eps=None):
        of :math:`\sum_n D(\hat x_n)`: sample n's score depends on
        :math:`\hat x_n` only, so the sum's gradient holds each sample's own
        gradient in its row. (That is false with BatchNorm in the critic, which
-       mixes samples; WGAN-GP uses LayerNorm or none.) ``create_graph=True``
+       mixes samples; WGAN-GP uses LayerNorm or none, and a warning names
+       any BatchNorm layer found in a critic that is an ``nn.Module``, once
+       per critic.) ``create_graph=True``
        records this backward pass, so :math:`g` is a function of the weights;
     3. :math:`P = \lambda\,\operatorname{mean}_n(\|g_n\|_2 - 1)^2`, with
        :data:`NORM_EPS` inside the square root.
 
     ``P.backward()`` then differentiates through step 2 into the critic's weights.
     """
+    _warn_if_batchnorm(critic)
     if tuple(real.shape) != tuple(fake.shape):
         raise ValueError(f"gradient_penalty: real has shape {tuple(real.shape)} but fake has {tuple(fake.shape)}.")
     n = real.shape[0]
@@ -77,6 +83,25 @@ def gradient_penalty(critic, real, fake, lam=10.0, eps=None):
     squared = mg.sum((g * g).reshape(n, -1), axis=1)               # ||g_n||^2 over all of sample n's dims
     norm = mg.sqrt(squared + NORM_EPS)
     return lam * mg.mean((norm - 1.0) ** 2)
+
+
+_CRITICS_WARNED = weakref.WeakSet()  # each critic is warned about once, not at every step
+
+
+def _warn_if_batchnorm(critic):
+    """Warn, once per critic, if the nn.Module ``critic`` holds a BatchNorm layer (it mixes the samples)."""
+    if not isinstance(critic, nn.Module) or critic in _CRITICS_WARNED:
+        return
+    for name, module in critic.named_modules():
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            _CRITICS_WARNED.add(critic)
+            warnings.warn(
+                f"gradient_penalty: the critic has a {type(module).__name__} layer ({name!r}); BatchNorm mixes the "
+                "samples of a batch, so each row of the input gradient is not that sample's own gradient and the "
+                "penalty is wrong. Use nn.LayerNorm or no normalisation in a WGAN-GP critic.",
+                stacklevel=3,
+            )
+            return
 
 
 def gradient_penalty_mlp_by_hand(weights, biases, slope, x_hat, lam=10.0):

@@ -1,0 +1,196 @@
+"""ACGAN, the auxiliary classifier GAN (Odena, Olah and Shlens, 2017), on minigan's bundled digits.
+
+G draws a digit of a requested class c from noise z. D has one trunk and two
+heads: the source logit a (real or fake?) and ten class logits s (which
+digit?). With S the source and C the class, the paper's two log-likelihoods are
+
+    L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)]
+    L_C = E[log P(C = c | x_real)]    + E[log P(C = c | x_fake)]
+
+D maximises L_S + L_C; G maximises L_C - L_S. Written as losses to minimise:
+
+    loss_D = d_loss_minimax(a_real, a_fake) + CE(s_real, c_real) + CE(s_fake, c_fake)
+    loss_G = g_loss(a_fake) + CE(s_fake, c_fake)       (non-saturating -log D(G(z, c)), as usual)
+
+where CE = ``auxiliary_classifier_loss``, the cross-entropy -log softmax(s)_c.
+It takes the raw class logits s: it applies log_softmax itself, so a softmax in
+front of it would be applied twice (a common bug, and a test checks this file
+does not do it).
+
+The networks are DCGAN's (examples/dcgan.py) at a small width: G starts from
+[z, embed(c)]; D's trunk is two strided convolutions.
+
+Reported: D's auxiliary accuracy (argmax s = c) on real digits and on fakes,
+and the digit classifier's agreement with the requested class (chance: 0.10).
+
+    python examples/acgan.py                  # 1000 steps; 4 to 6 min on a 2-core CPU
+
+It writes samples_XXXXX.png (one row per class) and training.png into --out.
+"""
+
+import argparse
+import os
+import time
+
+from tqdm import tqdm
+
+import minigan as mg
+from minigan import backend, nn, optim
+from minigan.backend import xp
+from minigan.data import load_digits
+from minigan.gan import auxiliary_classifier_loss, d_loss_minimax, g_loss
+from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.metrics import classify_digits, digit_metrics
+from minigan.viz import plot_history, save_image_grid
+
+N_CLASSES = 10
+
+
+class Generator(nn.Module):
+    """G(z, c): [z, embed(c)] -> Linear -> 2w x 7 x 7 -> ConvT -> w x 14 x 14 -> ConvT -> 1 x 28 x 28, tanh."""
+
+    def __init__(self, latent_dim=100, width=32, embed_dim=10):
+        super().__init__()
+        self.embed = nn.Embedding(N_CLASSES, embed_dim)
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim + embed_dim, 2 * width * 7 * 7), nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU(),
+            nn.Unflatten(1, (2 * width, 7, 7)),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),
+        )
+
+    def forward(self, z, labels):
+        return self.net(mg.cat([z, self.embed(labels)], axis=1))
+
+
+class Discriminator(nn.Module):
+    """D(x) -> (a, s): one source logit and ten class logits from a shared convolutional trunk.
+
+    Both heads are plain Linear layers: raw scores, no sigmoid and no softmax
+    (the losses apply them, in their numerically safe log forms).
+    """
+
+    def __init__(self, width=32):
+        super().__init__()
+        self.trunk = nn.Sequential(
+            nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
+            nn.Flatten(),
+        )
+        self.source = nn.Linear(2 * width * 7 * 7, 1)           # a: real or fake
+        self.classes = nn.Linear(2 * width * 7 * 7, N_CLASSES)  # s: which digit
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.source(h), self.classes(h)
+
+
+def accuracy(class_logits, labels):
+    """The fraction of rows whose largest class logit is the label."""
+    return float((class_logits.data.argmax(axis=1) == labels).mean())
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--steps", type=int, default=1000, help="generator steps (default 1000)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for D and G")
+    p.add_argument("--width", type=int, default=32, help="channels of G's last hidden layer and D's first")
+    p.add_argument("--latent-dim", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/acgan", help="directory for the pictures")
+    p.add_argument("--sample-every", type=int, default=250, help="write a sample grid every N steps")
+    p.add_argument("--eval-per-class", type=int, default=100, help="digits per class for the final accuracies")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    images, labels = load_digits()                  # (5000, 1, 28, 28) in [-1, 1], and (5000,) classes
+    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps)
+
+    mg.manual_seed(args.seed)
+    G = nn.init.dcgan_init_(Generator(args.latent_dim, args.width))
+    D = nn.init.dcgan_init_(Discriminator(args.width))
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    grid_labels = xp.repeat(xp.arange(N_CLASSES), N_CLASSES)                   # row c: class c
+    grid_z = mg.tensor(xp.tile(backend.randn(N_CLASSES, args.latent_dim), (N_CLASSES, 1)))   # column j: z_j
+    history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z,c))", "aux acc real", "aux acc fake")}
+    os.makedirs(args.out, exist_ok=True)
+    pictures, start = [], time.perf_counter()
+
+    for step in tqdm(range(args.steps), disable=args.quiet, unit="step"):
+        # ---- 1. the discriminator: descend -(L_S + L_C)
+        index = backend.randint(0, len(images), (args.batch_size,))
+        x, c_real = mg.tensor(images[index]), labels[index]                  # (x, c) ~ p_data
+        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))       # z ~ N(0, I)
+        c_fake = backend.randint(0, N_CLASSES, (args.batch_size,))           # c ~ uniform over classes
+        fake = G(z, c_fake).detach()
+        a_real, s_real = D(x)
+        a_fake, s_fake = D(fake)
+        loss_S = d_loss_minimax(a_real, a_fake)                               # -L_S
+        # -L_C: cross-entropy on the raw class logits s (log_softmax is inside; no softmax here)
+        loss_C = auxiliary_classifier_loss(s_real, c_real) + auxiliary_classifier_loss(s_fake, c_fake)
+        loss_D = loss_S + loss_C
+        opt_D.zero_grad()
+        loss_D.backward()
+        opt_D.step()
+
+        # ---- 2. the generator: descend -log D(G(z, c)) - log P(C = c | G(z, c)), D frozen
+        D.requires_grad_(False)
+        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
+        c_gen = backend.randint(0, N_CLASSES, (args.batch_size,))
+        a_gen, s_gen = D(G(z, c_gen))
+        loss_G = g_loss(a_gen) + auxiliary_classifier_loss(s_gen, c_gen)
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
+        D.requires_grad_(True)
+
+        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
+               mg.sigmoid(a_real).mean().item(), mg.sigmoid(a_fake).mean().item(),
+               accuracy(s_real, c_real), accuracy(s_fake, c_fake))
+        for name, value in zip(history, row):
+            history[name].append(value)
+
+        done = step + 1
+        if done % args.sample_every == 0 or done == args.steps:
+            G.eval()
+            with mg.no_grad():
+                samples = G(grid_z, grid_labels)
+            G.train()
+            path = os.path.join(args.out, f"samples_{done:05d}.png")
+            pictures.append(save_image_grid(samples, path, nrow=N_CLASSES, title=f"ACGAN, step {done}",
+                                            row_labels=[str(c) for c in range(N_CLASSES)]))
+    seconds = time.perf_counter() - start
+
+    # ---- the final accuracies, with G and D in eval mode (batchnorm on running statistics)
+    G.eval(), D.eval()
+    with mg.no_grad():
+        requested = xp.repeat(xp.arange(N_CLASSES), args.eval_per_class)
+        generated = G(mg.tensor(backend.randn(len(requested), args.latent_dim)), requested)
+        index = backend.randint(0, len(images), (len(requested),))
+        aux_real = accuracy(D(mg.tensor(images[index]))[1], labels[index])
+        aux_fake = accuracy(D(generated)[1], requested)
+    _, probs = classify_digits(generated)
+    scores = digit_metrics(generated)
+    metrics = {
+        "aux_accuracy_real": aux_real,
+        "aux_accuracy_fake": aux_fake,
+        "class_accuracy": float((probs.argmax(axis=1) == requested).mean()),
+    }
+    metrics.update({name: scores[name] for name in ("class_coverage", "class_kl", "inception_score",
+                                                    "frechet_distance", "frechet_distance_real")})
+    metrics["train_seconds"] = seconds
+    pictures.append(plot_history(history, os.path.join(args.out, "training.png"), title="ACGAN on digits"))
+    print(f"ACGAN, {args.steps} steps in {seconds:.0f} s: D's auxiliary accuracy {100 * aux_real:.1f} % on real "
+          f"digits, {100 * aux_fake:.1f} % on fakes; the digit classifier reads the requested class in "
+          f"{100 * metrics['class_accuracy']:.1f} %; Inception-style score {metrics['inception_score']:.2f}, "
+          f"Fréchet distance {metrics['frechet_distance']:.2f} (real vs real {metrics['frechet_distance_real']:.2f})")
+    return {"metrics": metrics, "pictures": pictures, "history": history}
+
+
+if __name__ == "__main__":
+    run_script(main)

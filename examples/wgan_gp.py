@@ -1,0 +1,306 @@
+r"""WGAN-GP (Gulrajani et al., 2017): the Wasserstein GAN with a gradient penalty, on the digits and the 2D toys.
+
+WGAN needs a 1-Lipschitz critic C. Clipping its weights (examples/wgan.py)
+does that crudely; WGAN-GP instead asks for what the optimal critic has, a
+gradient of norm 1 between the data and the samples, with a penalty:
+
+    L_C = E_z[C(G(z))] - E_x[C(x)] + lambda * E_xhat[(||grad_xhat C(xhat)||_2 - 1)^2]
+    xhat = eps x + (1 - eps) G(z),  eps ~ U[0, 1] per sample,  lambda = 10
+    L_G = -E_z[C(G(z))]
+
+The penalty is a function of a gradient, so its own gradient (by the critic's
+weights) is a second derivative: minigan.gan.gradient_penalty takes it with
+``mg.grad(..., create_graph=True)``. The penalty treats every sample on its
+own, so the critic has no BatchNorm (which mixes the samples of a batch):
+LayerNorm or nothing. minigan warns if it finds a BatchNorm in the critic.
+
+The paper's settings: n_critic = 5 critic steps per generator step, Adam with
+lr 1e-4 and betas (0.5, 0.9) for both.
+
+    python examples/wgan_gp.py --dataset ring                  # 8 Gaussians on a circle
+    python examples/wgan_gp.py --dataset grid                  # 25 Gaussians on a 5x5 grid
+    python examples/wgan_gp.py --dataset ring --loss vanilla   # Goodfellow's GAN, same MLPs, same data
+    python examples/wgan_gp.py --dataset grid --seeds 5        # means +- std over 5 seeds
+    python examples/wgan_gp.py --dataset digits                # MLPs on the bundled digits
+
+On the toys it reports VEEGAN's numbers on 2,500 samples (modes captured, the
+fraction of high-quality samples within 3 std of a mode, the reverse KL of the
+mode histogram) beside the published ones, and draws the samples over the modes
+(points.png). On the digits it reports what the digit classifier reads (class
+coverage, class KL) and writes a sample grid. training.png shows the critic's
+estimate of the Wasserstein distance, the penalty and the losses.
+
+Measured on a 2-core CPU shared with other jobs: see TIMINGS below the imports.
+"""
+
+import argparse
+import math
+import os
+import time
+
+from tqdm import tqdm
+
+import minigan as mg
+from minigan import backend, nn, optim
+from minigan.data import grid_modes, grid_of_gaussians, load_digits, ring_modes, ring_of_gaussians
+from minigan.gan import (
+    d_loss_minimax,
+    g_loss,
+    gradient_penalty,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
+from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
+from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generator
+from minigan.viz import plot_history, plot_points_2d, save_image_grid
+
+TOYS = {"ring": (ring_of_gaussians, ring_modes), "grid": (grid_of_gaussians, grid_modes)}
+# dataset -> (generator steps, batch size, MLP width, MLP depth) of a default run
+DEFAULTS = {"digits": (1500, 64, None, None), "ring": (3000, 256, 128, 3), "grid": (3000, 256, 128, 3)}
+
+
+# ---------------------------------------------------------------------------- the networks
+
+
+def build_toy_generator(latent_dim, width, depth):
+    """G: z in R^latent_dim -> a point in R^2; ``depth`` hidden layers of ``width`` ReLU units."""
+    layers, size = [], latent_dim
+    for _ in range(depth):
+        layers += [nn.Linear(size, width), nn.ReLU()]
+        size = width
+    return nn.Sequential(*layers, nn.Linear(size, 2))
+
+
+def build_toy_critic(width, depth):
+    """C: a point in R^2 -> one score; ``depth`` hidden layers of ``width`` ReLU units, no normalisation."""
+    layers, size = [], 2
+    for _ in range(depth):
+        layers += [nn.Linear(size, width), nn.ReLU()]
+        size = width
+    return nn.Sequential(*layers, nn.Linear(size, 1))
+
+
+def build_digit_generator(latent_dim):
+    """G: z in R^latent_dim -> an image in [-1, 1]^784 (tanh output, like the scaled data)."""
+    return nn.Sequential(
+        nn.Linear(latent_dim, 256), nn.ReLU(),
+        nn.Linear(256, 512), nn.ReLU(),
+        nn.Linear(512, 784), nn.Tanh(),
+    )
+
+
+def build_digit_critic():
+    """C: an image -> one score. LayerNorm (per sample) where a DCGAN would put BatchNorm (per batch)."""
+    return nn.Sequential(
+        nn.Linear(784, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 256), nn.LayerNorm(256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 1),
+    )
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", choices=("digits", "ring", "grid"), default="ring")
+    p.add_argument("--loss", choices=("wgan-gp", "vanilla"), default="wgan-gp",
+                   help="wgan-gp, or Goodfellow's GAN (non-saturating, one D step per G step) as the baseline")
+    p.add_argument("--steps", type=int, help="generator steps (default: 1500 on digits, 3000 on the toys)")
+    p.add_argument("--batch-size", type=int, help="default: 64 on digits, 256 on the toys")
+    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate of both players (default 1e-4)")
+    p.add_argument("--lr-decay", choices=("none", "linear"), default="linear",
+                   help="linear: lr falls linearly to 0 over the run (Gulrajani et al.'s CIFAR schedule)")
+    p.add_argument("--n-critic", type=int, default=5, help="critic steps per generator step (WGAN-GP only)")
+    p.add_argument("--lam", type=float, default=10.0, help="the penalty's weight lambda")
+    p.add_argument("--width", type=int, help="units per hidden layer of the toy MLPs (default 128)")
+    p.add_argument("--depth", type=int, help="hidden layers of the toy MLPs (default 3)")
+    p.add_argument("--latent-dim", type=int, help="default: 2 on the toys, 100 on digits")
+    p.add_argument("--seed", type=int, default=0, help="the first seed")
+    p.add_argument("--seeds", type=int, default=1, help="train this many seeds (seed, seed+1, ...) and report means")
+    p.add_argument("--out", help="directory for the pictures (default runs/wgan_gp_<dataset>[_vanilla])")
+    p.add_argument("--eval-samples", type=int, default=2500, help="samples measured at the end")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    steps, batch, width, depth = DEFAULTS[args.dataset]
+    args.steps = steps if args.steps is None else args.steps
+    args.batch_size = batch if args.batch_size is None else args.batch_size
+    args.width = width if args.width is None else args.width
+    args.depth = depth if args.depth is None else args.depth
+    if args.latent_dim is None:
+        args.latent_dim = 100 if args.dataset == "digits" else 2
+    if args.out is None:
+        args.out = os.path.join("runs", f"wgan_gp_{args.dataset}" + ("_vanilla" if args.loss == "vanilla" else ""))
+    return args
+
+
+# ---------------------------------------------------------------------------- one training run
+
+
+def train(args, seed, data=None):
+    """Train G (and C) from ``seed``; returns G and the history of the run. The loop is Algorithm 1 of the paper."""
+    wgan = args.loss == "wgan-gp"
+    mg.manual_seed(seed)
+    if args.dataset == "digits":
+        G, C = build_digit_generator(args.latent_dim), build_digit_critic()
+    else:
+        G, C = build_toy_generator(args.latent_dim, args.width, args.depth), build_toy_critic(args.width, args.depth)
+    betas = (0.5, 0.9) if wgan else (0.5, 0.999)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=betas)
+    opt_C = optim.Adam(C.parameters(), lr=args.lr, betas=betas)
+
+    def real_batch(n):
+        if data is not None:
+            return mg.tensor(data[backend.randint(0, len(data), (n,))])   # x ~ the bundled digits
+        return mg.tensor(TOYS[args.dataset][0](n))                          # x ~ the mixture, fresh each time
+
+    names = ("W estimate: E[C(x)] - E[C(G(z))]", "penalty", "loss_G") if wgan else ("loss_D", "loss_G", "D(x)")
+    history = {name: [] for name in names}
+    bar = tqdm(range(args.steps), disable=args.quiet, unit="step", desc=f"seed {seed}")
+    for step in bar:
+        if args.lr_decay == "linear":                 # lr_t = lr (1 - t/T): large steps first, fine ones last
+            opt_G.lr = opt_C.lr = args.lr * (1 - step / args.steps)
+
+        # ---- 1. the critic: n_critic steps on L_C = E[C(G(z))] - E[C(x)] + lambda E[(||grad C(xhat)|| - 1)^2]
+        for _ in range(args.n_critic if wgan else 1):
+            x = real_batch(args.batch_size)
+            with mg.no_grad():
+                fake = G(mg.tensor(backend.randn(args.batch_size, args.latent_dim)))    # G(z), z ~ N(0, I)
+            real_scores, fake_scores = C(x), C(fake)
+            if wgan:
+                penalty = gradient_penalty(C, x, fake, lam=args.lam)    # xhat = eps x + (1 - eps) G(z), inside
+                loss_C = wasserstein_critic_loss(real_scores, fake_scores) + penalty
+            else:
+                loss_C = d_loss_minimax(real_scores, fake_scores)        # -[log D(x) + log(1 - D(G(z)))]
+            opt_C.zero_grad()
+            loss_C.backward()                  # through the penalty: a second derivative of C
+            opt_C.step()
+
+        # ---- 2. the generator: one step on L_G = -E[C(G(z))] (vanilla: -E[log D(G(z))]), C frozen
+        C.requires_grad_(False)
+        gen_scores = C(G(mg.tensor(backend.randn(args.batch_size, args.latent_dim))))
+        loss_G = wasserstein_generator_loss(gen_scores) if wgan else g_loss(gen_scores)
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
+        C.requires_grad_(True)
+
+        # ---- diagnostics, from the last critic step: W-hat = E[C(x)] - E[C(G(z))], the critic's estimate of W
+        check_finite(loss_C, "Loss_C", step)
+        check_finite(loss_G, "Loss_G", step)
+        if wgan:
+            row = ((mg.mean(real_scores) - mg.mean(fake_scores)).item(), penalty.item(), loss_G.item())
+        else:
+            row = (loss_C.item(), loss_G.item(), mg.mean(mg.sigmoid(real_scores)).item())
+        for name, value in zip(history, row):
+            history[name].append(value)
+        bar.set_postfix({name.split(":")[0]: f"{value:.3f}" for name, value in zip(history, row)})
+    bar.close()
+    return G, history
+
+
+# ---------------------------------------------------------------------------- measuring and reporting
+
+
+def sampler(G, latent_dim):
+    """n -> n samples G(z), z ~ N(0, I), without a graph."""
+    def sample(n):
+        with mg.no_grad():
+            return G(mg.tensor(backend.randn(n, latent_dim)))
+    return sample
+
+
+def measure(args, G):
+    """The headline numbers of one trained generator: VEEGAN's on the toys, the classifier's on the digits."""
+    sample = sampler(G, args.latent_dim)
+    if args.dataset == "digits":
+        m = digit_metrics(sample(args.eval_samples).reshape(-1, 1, 28, 28))
+        return {name: m[name] for name in ("class_coverage", "class_kl", "inception_score", "frechet_distance")}
+    m = evaluate_2d_generator(sample, args.dataset, n=args.eval_samples)
+    return {name: m[name] for name in ("modes_captured", "high_quality_fraction", "reverse_kl")}
+
+
+def summarise(runs):
+    """name -> mean over the runs, plus name_std -> their standard deviation when there are several."""
+    summary, n = {}, len(runs)
+    for name in runs[0]:
+        values = [float(run[name]) for run in runs]
+        mean = sum(values) / n                       # NaN (a reverse KL with no good sample) stays NaN: honest
+        summary[name] = mean
+        if n > 1:
+            summary[f"{name}_std"] = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return summary
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    data = None
+    if args.dataset == "digits":
+        images, _ = load_digits()                    # (5000, 1, 28, 28), scaled to [-1, 1]
+        data = images.reshape(len(images), -1)       # the MLPs see 784 numbers
+    check_hyperparameters(lr=args.lr, k=args.n_critic, batch_size=args.batch_size,
+                          num_samples=len(data) if data is not None else None, steps=args.steps)
+    if args.seeds < 1 or not args.lam >= 0:
+        raise TrainingError(f"--seeds must be >= 1 and --lam >= 0, got {args.seeds} and {args.lam}.")
+    os.makedirs(args.out, exist_ok=True)
+    method = "WGAN-GP" if args.loss == "wgan-gp" else "vanilla GAN"
+
+    runs, panels, pictures, seconds = [], {}, [], []
+    for seed in range(args.seed, args.seed + args.seeds):
+        start = time.perf_counter()
+        G, history = train(args, seed, data)
+        seconds.append(time.perf_counter() - start)
+        mg.manual_seed(10_000 + seed)                # the measurement draws its own noise
+        runs.append(measure(args, G))
+        if seed == args.seed:
+            pictures.append(plot_history(history, os.path.join(args.out, "training.png"),
+                                         title=f"{method} on {args.dataset}, seed {seed}"))
+            first_history = history
+        if args.dataset == "digits":
+            with mg.no_grad():
+                samples = sampler(G, args.latent_dim)(64).reshape(-1, 1, 28, 28)
+            pictures.append(save_image_grid(samples, os.path.join(args.out, f"samples_seed{seed}.png"),
+                                            title=f"{method}, {args.steps} steps, seed {seed}"))
+        else:
+            mg.manual_seed(20_000 + seed)
+            r = runs[-1]
+            panels[f"seed {seed}: {r['modes_captured']} modes, {100 * r['high_quality_fraction']:.0f}% HQ"] = (
+                sampler(G, args.latent_dim)(args.eval_samples))
+        print(f"seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in runs[-1].items()) + f" ({seconds[-1]:.0f} s)")
+
+    if args.dataset != "digits":
+        real = TOYS[args.dataset][0](args.eval_samples)
+        pictures.append(plot_points_2d({"real data": real, **panels}, os.path.join(args.out, "points.png"),
+                                       modes=TOYS[args.dataset][1](), title=f"{method} on {args.dataset}"))
+    metrics = summarise(runs)
+    metrics["seconds_per_run"] = sum(seconds) / len(seconds)
+    report(args, method, metrics)
+    return {"metrics": metrics, "pictures": pictures, "history": first_history}
+
+
+def report(args, method, metrics):
+    """Print the headline numbers (means +- std over the seeds) and, on the toys, the published ones beside them."""
+    def show(name, fmt):
+        value = format(metrics[name], fmt)
+        return value + (f" +- {format(metrics[name + '_std'], fmt)}" if name + "_std" in metrics else "")
+
+    over = f"mean of {args.seeds} seeds" if args.seeds > 1 else f"seed {args.seed}"
+    if args.dataset == "digits":
+        print(f"{method} on digits ({over}, {args.steps} steps): classes {show('class_coverage', '.1f')}/10, "
+              f"class-KL {show('class_kl', '.3f')}, IS {show('inception_score', '.2f')}, "
+              f"FD {show('frechet_distance', '.1f')}; {metrics['seconds_per_run']:.0f} s per run")
+        return
+    n_modes = len(TOYS[args.dataset][1]())
+    print(f"{method} on {args.dataset} ({over}, {args.steps} steps, {args.eval_samples} samples): "
+          f"modes {show('modes_captured', '.1f')}/{n_modes}, "
+          f"high-quality {show('high_quality_fraction', '.3f')}, reverse KL {show('reverse_kl', '.3f')}; "
+          f"{metrics['seconds_per_run']:.0f} s per run")
+    print("published (modes, high-quality): " + "; ".join(
+        f"{table} {method_}: {modes:g}, {hq:.3f}" for table, dataset, method_, modes, hq in REFERENCE_POINTS
+        if dataset == args.dataset))
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    run_script(main)
+    print(f"took {time.perf_counter() - t0:.0f} s")

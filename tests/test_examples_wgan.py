@@ -1,0 +1,76 @@
+"""examples/wgan.py and examples/wgan_gp.py run for a few steps, draw their pictures and report finite numbers."""
+
+import math
+
+import pytest
+from test_examples import load_example
+
+
+def assert_pictures(result):
+    assert result["pictures"], "no pictures written"
+    for path in result["pictures"]:
+        with open(path, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", path
+        assert len(open(path, "rb").read()) > 5000, f"{path} looks empty"
+
+
+def test_wgan_runs_clips_and_reports(tmp_path):
+    wgan = load_example("wgan")
+    result = wgan.main(["--steps", "3", "--n-critic", "2", "--batch-size", "16", "--sample-every", "2",
+                        "--eval-samples", "50", "--out", str(tmp_path), "--quiet"])
+    metrics = result["metrics"]
+    assert set(metrics) >= {"wasserstein_estimate", "class_coverage", "class_kl"}
+    assert all(math.isfinite(v) for v in metrics.values())
+    assert 1 <= metrics["class_coverage"] <= 10
+    assert len(result["history"][wgan.W_ESTIMATE]) == 3
+    assert {p.split("/")[-1] for p in result["pictures"]} == {"samples_00002.png", "samples_00003.png", "training.png"}
+    assert_pictures(result)
+
+
+def test_wgan_refuses_a_non_positive_clip(tmp_path):
+    wgan = load_example("wgan")
+    with pytest.raises(wgan.TrainingError, match="--clip must be positive"):
+        wgan.main(["--steps", "1", "--clip", "0", "--out", str(tmp_path), "--quiet"])
+
+
+def test_wgan_gp_on_the_ring_reports_mode_metrics_for_each_seed(tmp_path, capsys):
+    wgan_gp = load_example("wgan_gp")
+    result = wgan_gp.main(["--dataset", "ring", "--steps", "3", "--seeds", "2", "--width", "16",
+                           "--batch-size", "32", "--eval-samples", "200", "--out", str(tmp_path), "--quiet"])
+    metrics = result["metrics"]
+    for name in ("modes_captured", "high_quality_fraction"):
+        assert math.isfinite(metrics[name]) and math.isfinite(metrics[name + "_std"])
+    assert 0 <= metrics["high_quality_fraction"] <= 1 and 0 <= metrics["modes_captured"] <= 8
+    assert len(result["history"]["penalty"]) == 3 and all(v >= 0 for v in result["history"]["penalty"])
+    assert {p.split("/")[-1] for p in result["pictures"]} == {"training.png", "points.png"}
+    assert_pictures(result)
+    out = capsys.readouterr().out
+    assert "mean of 2 seeds" in out and "PacGAN Table 1 PacGAN2: 7.9" in out
+
+
+def test_wgan_gp_vanilla_baseline_on_the_grid(tmp_path):
+    wgan_gp = load_example("wgan_gp")
+    result = wgan_gp.main(["--dataset", "grid", "--loss", "vanilla", "--steps", "3", "--width", "16",
+                           "--batch-size", "32", "--eval-samples", "200", "--out", str(tmp_path), "--quiet"])
+    assert set(result["history"]) == {"loss_D", "loss_G", "D(x)"}
+    assert 0 <= result["metrics"]["modes_captured"] <= 25
+    assert_pictures(result)
+
+
+def test_wgan_gp_on_digits(tmp_path):
+    wgan_gp = load_example("wgan_gp")
+    result = wgan_gp.main(["--dataset", "digits", "--steps", "2", "--n-critic", "2", "--batch-size", "16",
+                           "--eval-samples", "50", "--out", str(tmp_path), "--quiet"])
+    metrics = result["metrics"]
+    assert all(math.isfinite(metrics[name]) for name in ("class_coverage", "class_kl", "frechet_distance"))
+    assert {p.split("/")[-1] for p in result["pictures"]} == {"training.png", "samples_seed0.png"}
+    assert_pictures(result)
+
+
+def test_wgan_gp_critics_have_no_batchnorm():
+    wgan_gp = load_example("wgan_gp")
+    from minigan import nn
+
+    for critic in (wgan_gp.build_digit_critic(), wgan_gp.build_toy_critic(8, 2)):
+        kinds = {type(m) for m in critic.modules()}
+        assert not kinds & {nn.BatchNorm1d, nn.BatchNorm2d}
