@@ -98,7 +98,8 @@ def write_page():
             continue
         record = json.loads(path.read_text())
         numbers = ", ".join(f"{k}: {_format(v)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
-        lines.append(f"| [{name}](#{name.replace('_', '-')}) | {what} | {numbers} | {record['seconds']:.0f} s |")
+        numbers = numbers.replace("|", "\\|")  # a bare | would end the table cell
+        lines.append(f"| [{name}](#{name}) | {what} | {numbers} | {record['seconds']:.0f} s |")
         command = " ".join(["python", f"examples/{script}.py", *flags])
         sections += ["", f"## {name}", "", f"`{command}`", ""]
         sections += [f"![{name}](results/{picture})" for picture in record["pictures"]]
