@@ -127,9 +127,9 @@ def test_acgan_feeds_logits_not_probabilities_to_the_auxiliary_loss(tmp_path, mo
     seen = spy_on_auxiliary_loss(acgan, monkeypatch)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*look like probabilities")
-        acgan.main(["--steps", "2", "--batch-size", "8", "--width", "4", "--eval-per-class", "2",
+        acgan.main(["--steps", "2", "--batch-size", "8", "--width", "4", "--eval-per-class", "2", "--aux-on-fakes",
                     "--out", str(tmp_path), "--quiet"])
-    assert len(seen) == 2 * 3   # per step: real and fake in D's loss, fake in G's
+    assert len(seen) == 2 * 3   # per step: real and fake in D's loss (fake with --aux-on-fakes), fake in G's
     for scores in seen:
         assert scores.shape == (8, 10)
         assert not looks_like_softmax_output(scores)
