@@ -30,7 +30,7 @@ how far G(x) is from the true translation of x, and whether the digit
 classifier (trained on upright digits) still reads x's class in G(x) (turned
 upright for rotate), in F(G(x)), in F(y) and in G(F(y)).
 
-    python examples/cyclegan.py                                    # thin <-> thick pen, ~3-4 minutes (below)
+    python examples/cyclegan.py                                    # thin <-> thick pen, about a minute (below)
     python examples/cyclegan.py --identity 5                       # add the identity loss
     python examples/cyclegan.py --domain rotate --steps 1500       # a geometric change: see it fail
 
@@ -49,7 +49,19 @@ small: the ResNet generator and 70x70 PatchGAN (ours are 28x28 versions,
 below), the buffer of 50 past fakes for the discriminators, and the linear
 learning-rate decay.
 
-Measured: TODO
+Measured on the 2-core CPU (seed 0, 250 held-out digits per domain; pixel L1 errors in [0, 2]):
+
+    default (thicken, 600 steps)  55 s of CPU time in all (10 min of wall time while 10 jobs shared the cores)
+        cycle error |F(G(x)) - x| 0.042, |G(F(y)) - y| 0.037; |G(x) - truth| 0.083 (untranslated 0.259)
+        class kept: G(x) 0.956 (true thick digits: 0.924), F(G(x)) 0.980, F(y) 0.956, G(F(y)) 0.880
+        (the classifier reads 0.984 of the untouched x)
+    --loss minimax                cycle 0.045 / 0.038, |G(x) - truth| 0.054, class kept G(x) 0.932, F(G(x)) 0.976
+    --identity 5                  cycle 0.044 / 0.037, |G(x) - truth| 0.208: G now thickens only a little
+    --domain rotate --steps 1500  124 s of CPU; cycle 0.138 / 0.137, but |G(x) - truth| 0.443 (untranslated
+        0.360) and class kept G(x) 0.140, F(y) 0.088: chance. The cycle holds, the translation is a code.
+
+If OpenBLAS runs with more threads than there are free cores, its threads wait
+on each other and a run can take 10-50 times longer; OPENBLAS_NUM_THREADS=1 avoids it.
 """
 
 import argparse
