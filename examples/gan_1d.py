@@ -26,14 +26,16 @@ p_g is drawn as a Gaussian kernel density estimate of G's samples,
 
     p_g(x) ~ (1/n) sum_i N(x; G(z_i), h^2),   h = 1.06 std(G(z)) n^(-1/5)   (Silverman's rule).
 
-    python examples/gan_1d.py                 # about half a minute on a quiet laptop CPU
+    python examples/gan_1d.py                 # about 20 s of one CPU core (70 s on our shared 2 cores)
     python examples/gan_1d.py --steps 6000 --frames 60
 
 It writes frames/step_XXXXX.png (one per snapshot), gan_1d.gif (all of them,
 animated), figure1.png (four snapshots side by side, like the paper's (a)-(d))
 and training.png into --out, and reports how flat D is over the bulk of the
-data (max |D(x) - 1/2| for x in mean +- 2 std) and how far p_g's mean and std
-are from p_data's.
+data (max |D(x) - 1/2| for x in mean +- 2 std, and +- 1 std) and how far p_g's
+mean and std are from p_data's. Measured, seeds 0 / 1 / 2: max |D - 1/2| 0.14 /
+0.15 / 0.12 over +- 2 std and 0.014 / 0.020 / 0.023 over +- 1 std (0.48-0.50 at
+its peak early in training); p_g mean 4.02 / 3.99 / 4.02, std 0.50 / 0.53 / 0.50.
 """
 
 import argparse

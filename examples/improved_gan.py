@@ -19,17 +19,60 @@ On the ring (8 Gaussians, std 0.02) and the grid (25 Gaussians, std 0.05) mode
 collapse is visible at a glance: the samples gather at a few of the modes.
 The numbers are VEEGAN's (minigan.metrics.mode_metrics, 2,500 samples): modes
 captured, the fraction of high-quality samples (within 3 std of a mode), and the
-reverse KL of the mode histogram to uniform (0 = all modes equally full).
+reverse KL of the mode histogram to uniform (0 = all modes equally full, log 8 =
+2.08 or log 25 = 3.22 = one mode).
+
+The setting that makes the plain GAN collapse: the generator learns five times
+faster than the discriminator (Adam 1e-3 for G, 2e-4 for D, betas (0.5, 0.999)),
+so G keeps jumping to wherever D currently says "real" and D never catches up.
+With equal rates (--d-lr 1e-3) the plain GAN covers the ring's 8 modes at this
+budget (8/8, 37 % high-quality) and 16/25 of the grid.
+
+Measured (2000 steps, batch 256, G and D MLPs of two hidden layers of 128, z in
+R^16, minibatch discrimination with B = 8 kernels of C = 1, VBN with a
+reference batch of 128), means over seeds 0, 1, 2 (--seeds 3):
+
+    dataset method            modes   high-quality  reverse KL
+    ring    plain GAN         0.7/8       0.7 %       2.08
+    ring    feature matching  8.0/8       3.5 %       0.16
+    ring    minibatch discr.  7.3/8      30.8 %       0.21
+    ring    label smoothing   0.3/8       0.3 %       2.08
+    ring    virtual BN        8.0/8      47.3 %       0.11
+    ring    hist. averaging   0.0/8       0.0 %       -  (no high-quality sample)
+    grid    plain GAN         3.3/25      2.0 %       2.28
+    grid    feature matching 16.3/25      1.5 %       0.59
+    grid    minibatch discr. 14.0/25      3.6 %       1.02
+    grid    label smoothing   4.0/25      1.3 %       2.35
+    grid    virtual BN       21.3/25      3.5 %       0.49
+    grid    hist. averaging   1.3/25      1.6 %       3.02
+
+What it says, honestly: on the ring, virtual batch norm and minibatch
+discrimination undo the collapse and put a third to a half of the samples on
+the modes; feature matching spreads G over the whole circle (every mode, few
+samples sharp enough). One-sided label smoothing and historical averaging
+(lambda 1e-3; 1e-2 and 1e-4 do no better) do not help here: smoothing only
+calms D, and the average anchors both players to their past, random start
+included; neither slows a generator that outruns its discriminator. On the grid no method gets beyond a few
+percent of high-quality samples in 2000 steps, so there "modes captured" mostly
+says how widely G spreads its samples. VEEGAN reports the plain GAN on the ring
+at 1 mode and 99.3 % high-quality after far longer training: collapsed, but sharp.
+
+Time: about 4 minutes for the default comparison on one CPU core (per step about
+5 ms for the plain GAN, 8 ms with VBN, 30 ms with minibatch discrimination,
+whose N x N x B x C comparison grows with the square of the batch). Set
+OMP_NUM_THREADS=1 on a busy machine: OpenBLAS threads fighting over the cores
+made these small matrix products up to 100 times slower in our measurements.
 
     python examples/improved_gan.py                        # --compare: plain + each technique, ring and grid
-    python examples/improved_gan.py --seeds 3              # the same, means over three seeds
+    python examples/improved_gan.py --seeds 3              # the same, means over three seeds (the table above)
     python examples/improved_gan.py --minibatch-discrimination --label-smoothing --dataset grid
 
 With technique flags and no --compare, one model is trained with all the
 chosen techniques together; with --compare (the default when no flag is
 given) the plain GAN and each chosen technique on its own (all five if none is
 chosen). It writes ring.png and grid.png (one panel per method, the modes as
-red crosses) into --out and prints the table.
+red crosses; the last seed's generator) into --out and prints the table. The
+training loop is train() below; main() runs it once per dataset, method and seed.
 """
 
 import argparse
@@ -92,7 +135,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """D(x) = head(features(x)): a logit. ``features`` is the layer feature matching compares."""
 
-    def __init__(self, hidden, minibatch_kernels=0, kernel_dim=8):
+    def __init__(self, hidden, minibatch_kernels=0, kernel_dim=1):
         super().__init__()
         self.features = nn.Sequential(
             nn.Linear(2, hidden), nn.LeakyReLU(0.2),
@@ -112,7 +155,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=2000, help="training steps per run (default 2000)")
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of G (and of D unless --d-lr)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of G")
     p.add_argument("--d-lr", type=float, default=2e-4,
                    help="Adam learning rate of D (default 2e-4: G outruns D, and the plain GAN collapses)")
     p.add_argument("--latent-dim", type=int, default=16)
@@ -254,7 +297,7 @@ def main(argv=None):
             metrics[f"{dataset} {name} high-quality"] = row["high_quality_fraction"]
             metrics[f"{dataset} {name} reverse KL"] = row["reverse_kl"]
         path = os.path.join(args.out, f"{dataset}.png")
-        limit = 3.0 if dataset == "ring" else 6.0
+        limit = 3.5 if dataset == "ring" else 6.5
         plot_points_2d(panels, path, modes=modes(), title=f"{dataset}: {args.steps} steps", limit=limit)
         pictures.append(path)
     bar.close()

@@ -5,6 +5,7 @@ and training guards live in :mod:`minigan.gan.checkpoint` and
 :mod:`minigan.gan.training`.
 """
 
+from minigan.gan.layers import MinibatchDiscrimination, VirtualBatchNorm
 from minigan.gan.losses import (
     auxiliary_classifier_loss,
     bce_with_logits,
@@ -33,6 +34,8 @@ from minigan.gan.tricks import (
 )
 
 __all__ = [
+    "MinibatchDiscrimination",
+    "VirtualBatchNorm",
     "HistoricalAverage",
     "annealed_std",
     "auxiliary_classifier_loss",
