@@ -14,7 +14,7 @@ The number that says it worked: ask G for 100 digits of each class and let
 the digit classifier of ``minigan.metrics`` read them; ``class_accuracy`` is
 the fraction it reads as the class that was asked for (chance: 0.10).
 
-    python examples/cgan.py                  # 5000 steps; about 4 min on a 2-core CPU
+    python examples/cgan.py                  # 10000 steps; about 3 min on a 2-core CPU
 
 It writes samples_XXXXX.png (a 10x10 grid, one row per class, one noise vector
 per column) and training.png into --out.
@@ -84,14 +84,14 @@ def generate(G, labels, latent_dim, z=None):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=5000, help="generator steps (default 5000)")
+    p.add_argument("--steps", type=int, default=10000, help="generator steps (default 10000)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for D and G")
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--embed-dim", type=int, default=10, help="size of the learned label vector")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/cgan", help="directory for the pictures")
-    p.add_argument("--sample-every", type=int, default=1000, help="write a sample grid every N steps")
+    p.add_argument("--sample-every", type=int, default=2000, help="write a sample grid every N steps")
     p.add_argument("--eval-per-class", type=int, default=100, help="generated digits per class the classifier reads")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)

@@ -17,10 +17,25 @@ LayerNorm or nothing. minigan warns if it finds a BatchNorm in the critic.
 The paper's settings: n_critic = 5 critic steps per generator step, Adam with
 lr 1e-4 and betas (0.5, 0.9) for both.
 
+On the 2D toys a run has two phases:
+
+  1. --steps of WGAN-GP (or, with --loss vanilla, of the GAN loss: the baseline).
+     The critic's gradient reaches every sample, so G spreads over all modes.
+  2. --sharpen-steps of the non-saturating GAN loss, lr falling linearly to 0,
+     with the critic going on as D (its score read as a logit). A 1-Lipschitz
+     critic cannot tell a sample 0.02 from a mode from one 0.06 away (its score
+     changes by at most 0.04), while D* = p_data / (p_data + p_g) changes
+     sharply at the scale of the modes: phase 2 pulls the samples into them.
+
+G is continuous and N(0, I) is connected, so G(z) leaves a trail of samples
+between neighbouring modes. --codes K puts a one-hot code c ~ U{1..K} in front
+of z, and each value of c can take its own island (the grid's default: 100).
+
     python examples/wgan_gp.py --dataset ring                  # 8 Gaussians on a circle
     python examples/wgan_gp.py --dataset grid                  # 25 Gaussians on a 5x5 grid
     python examples/wgan_gp.py --dataset ring --loss vanilla   # Goodfellow's GAN, same MLPs, same data
     python examples/wgan_gp.py --dataset grid --seeds 5        # means +- std over 5 seeds
+    python examples/wgan_gp.py --dataset ring --sharpen-steps 0  # WGAN-GP alone
     python examples/wgan_gp.py --dataset digits                # MLPs on the bundled digits
 
 On the toys it reports VEEGAN's numbers on 2,500 samples (modes captured, the
@@ -30,7 +45,8 @@ mode histogram) beside the published ones, and draws the samples over the modes
 coverage, class KL) and writes a sample grid. training.png shows the critic's
 estimate of the Wasserstein distance, the penalty and the losses.
 
-Measured on a 2-core CPU shared with other jobs: see TIMINGS below the imports.
+Measured here with the defaults (2-core CPU, one BLAS thread, seed 0): see
+docs/results.md for the numbers, the pictures and the 5-seed means.
 """
 
 import argparse
@@ -55,11 +71,31 @@ from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generat
 from minigan.viz import plot_history, plot_points_2d, save_image_grid
 
 TOYS = {"ring": (ring_of_gaussians, ring_modes), "grid": (grid_of_gaussians, grid_modes)}
-# dataset -> (generator steps, batch size, MLP width, MLP depth) of a default run
-DEFAULTS = {"digits": (1500, 64, None, None), "ring": (3000, 256, 128, 3), "grid": (3000, 256, 128, 3)}
+# the defaults of a run on each dataset (the flags override them)
+DEFAULTS = {
+    "digits": dict(steps=1500, sharpen_steps=0, lr=1e-4, codes=0, batch_size=64, latent_dim=100, width=0, depth=0),
+    "ring": dict(steps=2000, sharpen_steps=12000, lr=1e-4, codes=0, batch_size=256, latent_dim=2, width=128, depth=3),
+    "grid": dict(steps=4000, sharpen_steps=40000, lr=1e-3, codes=100, batch_size=256, latent_dim=2, width=128, depth=3),
+}
+W_ESTIMATE = "W estimate: E[C(x)] - E[C(G(z))]"
 
 
 # ---------------------------------------------------------------------------- the networks
+
+
+def latent(n, args):
+    """n latent vectors z ~ N(0, I_latent_dim); with ``--codes K``, a one-hot code c ~ U{1..K} in front.
+
+    G is continuous, so from the connected N(0, I) it can only reach a connected
+    set: between two modes it must leave a trail of samples. A discrete code
+    lets each of the K values of c take its own island (DeLiGAN, Gurumurthy et
+    al. 2017, and "Disconnected manifold learning", Khayatkhoei et al. 2018).
+    """
+    z = mg.tensor(backend.randn(n, args.latent_dim))
+    if not args.codes:
+        return z
+    one_hot = mg.tensor(backend.xp.eye(args.codes, dtype=z.dtype)[backend.randint(0, args.codes, (n,))])
+    return mg.cat([one_hot, z], axis=1)
 
 
 def build_toy_generator(latent_dim, width, depth):
@@ -105,30 +141,31 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=("digits", "ring", "grid"), default="ring")
     p.add_argument("--loss", choices=("wgan-gp", "vanilla"), default="wgan-gp",
-                   help="wgan-gp, or Goodfellow's GAN (non-saturating, one D step per G step) as the baseline")
-    p.add_argument("--steps", type=int, help="generator steps (default: 1500 on digits, 3000 on the toys)")
+                   help="the loss of phase 1: wgan-gp, or Goodfellow's GAN (the baseline, same MLPs and schedule)")
+    p.add_argument("--steps", type=int, help="phase 1: generator steps of --loss (default: 1500 digits, 2000 ring, "
+                   "4000 grid)")
+    p.add_argument("--sharpen-steps", type=int, help="phase 2: generator steps of the GAN loss that sharpen the "
+                   "modes (default: 0 digits, 12000 ring, 40000 grid)")
+    p.add_argument("--lr", type=float, help="phase 1 Adam learning rate of both players (default: 1e-4; 1e-3 grid)")
+    p.add_argument("--sharpen-lr", type=float, default=3e-4,
+                   help="phase 2 learning rate, falling linearly to 0 over the phase (default 3e-4)")
+    p.add_argument("--codes", type=int, help="a one-hot code with this many values in front of z (default: 0, "
+                   "none; 100 grid)")
     p.add_argument("--batch-size", type=int, help="default: 64 on digits, 256 on the toys")
-    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate of both players (default 1e-4)")
-    p.add_argument("--lr-decay", choices=("none", "linear"), default="linear",
-                   help="linear: lr falls linearly to 0 over the run (Gulrajani et al.'s CIFAR schedule)")
     p.add_argument("--n-critic", type=int, default=5, help="critic steps per generator step (WGAN-GP only)")
     p.add_argument("--lam", type=float, default=10.0, help="the penalty's weight lambda")
     p.add_argument("--width", type=int, help="units per hidden layer of the toy MLPs (default 128)")
     p.add_argument("--depth", type=int, help="hidden layers of the toy MLPs (default 3)")
-    p.add_argument("--latent-dim", type=int, help="default: 2 on the toys, 100 on digits")
+    p.add_argument("--latent-dim", type=int, help="size of z (default: 2 on the toys, 100 on digits)")
     p.add_argument("--seed", type=int, default=0, help="the first seed")
     p.add_argument("--seeds", type=int, default=1, help="train this many seeds (seed, seed+1, ...) and report means")
     p.add_argument("--out", help="directory for the pictures (default runs/wgan_gp_<dataset>[_vanilla])")
     p.add_argument("--eval-samples", type=int, default=2500, help="samples measured at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
-    steps, batch, width, depth = DEFAULTS[args.dataset]
-    args.steps = steps if args.steps is None else args.steps
-    args.batch_size = batch if args.batch_size is None else args.batch_size
-    args.width = width if args.width is None else args.width
-    args.depth = depth if args.depth is None else args.depth
-    if args.latent_dim is None:
-        args.latent_dim = 100 if args.dataset == "digits" else 2
+    for name, default in DEFAULTS[args.dataset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.out is None:
         args.out = os.path.join("runs", f"wgan_gp_{args.dataset}" + ("_vanilla" if args.loss == "vanilla" else ""))
     return args
@@ -138,47 +175,50 @@ def parse_args(argv=None):
 
 
 def train(args, seed, data=None):
-    """Train G (and C) from ``seed``; returns G and the history of the run. The loop is Algorithm 1 of the paper."""
-    wgan = args.loss == "wgan-gp"
+    """Train G (and C) from ``seed``: phase 1 (WGAN-GP, or the baseline's GAN loss), then phase 2 (sharpening).
+
+    Returns G and the history of the run.
+    """
     mg.manual_seed(seed)
+    z_size = args.codes + args.latent_dim
     if args.dataset == "digits":
-        G, C = build_digit_generator(args.latent_dim), build_digit_critic()
+        G, C = build_digit_generator(z_size), build_digit_critic()
     else:
-        G, C = build_toy_generator(args.latent_dim, args.width, args.depth), build_toy_critic(args.width, args.depth)
-    betas = (0.5, 0.9) if wgan else (0.5, 0.999)
-    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=betas)
-    opt_C = optim.Adam(C.parameters(), lr=args.lr, betas=betas)
+        G, C = build_toy_generator(z_size, args.width, args.depth), build_toy_critic(args.width, args.depth)
+    opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.9))
+    opt_C = optim.Adam(C.parameters(), lr=args.lr, betas=(0.5, 0.9))
 
     def real_batch(n):
         if data is not None:
             return mg.tensor(data[backend.randint(0, len(data), (n,))])   # x ~ the bundled digits
         return mg.tensor(TOYS[args.dataset][0](n))                          # x ~ the mixture, fresh each time
 
-    names = ("W estimate: E[C(x)] - E[C(G(z))]", "penalty", "loss_G") if wgan else ("loss_D", "loss_G", "D(x)")
-    history = {name: [] for name in names}
-    bar = tqdm(range(args.steps), disable=args.quiet, unit="step", desc=f"seed {seed}")
+    history = {name: [] for name in (W_ESTIMATE, "penalty", "loss_C", "loss_G")}
+    total = args.steps + args.sharpen_steps
+    bar = tqdm(range(total), disable=args.quiet, unit="step", desc=f"seed {seed}")
     for step in bar:
-        if args.lr_decay == "linear":                 # lr_t = lr (1 - t/T): large steps first, fine ones last
-            opt_G.lr = opt_C.lr = args.lr * (1 - step / args.steps)
+        wgan = args.loss == "wgan-gp" and step < args.steps      # phase 1 with WGAN-GP; else the GAN loss
+        if step >= args.steps:                                    # phase 2: lr falls linearly to 0
+            opt_G.lr = opt_C.lr = args.sharpen_lr * (1 - (step - args.steps) / args.sharpen_steps)
 
         # ---- 1. the critic: n_critic steps on L_C = E[C(G(z))] - E[C(x)] + lambda E[(||grad C(xhat)|| - 1)^2]
         for _ in range(args.n_critic if wgan else 1):
             x = real_batch(args.batch_size)
             with mg.no_grad():
-                fake = G(mg.tensor(backend.randn(args.batch_size, args.latent_dim)))    # G(z), z ~ N(0, I)
+                fake = G(latent(args.batch_size, args))    # G(z), z ~ N(0, I)
             real_scores, fake_scores = C(x), C(fake)
             if wgan:
                 penalty = gradient_penalty(C, x, fake, lam=args.lam)    # xhat = eps x + (1 - eps) G(z), inside
                 loss_C = wasserstein_critic_loss(real_scores, fake_scores) + penalty
-            else:
+            else:                                                        # C's score is D's logit now
                 loss_C = d_loss_minimax(real_scores, fake_scores)        # -[log D(x) + log(1 - D(G(z)))]
             opt_C.zero_grad()
-            loss_C.backward()                  # through the penalty: a second derivative of C
+            loss_C.backward()                  # WGAN-GP: through the penalty, a second derivative of C
             opt_C.step()
 
-        # ---- 2. the generator: one step on L_G = -E[C(G(z))] (vanilla: -E[log D(G(z))]), C frozen
+        # ---- 2. the generator: one step on L_G = -E[C(G(z))] (GAN loss: -E[log D(G(z))]), C frozen
         C.requires_grad_(False)
-        gen_scores = C(G(mg.tensor(backend.randn(args.batch_size, args.latent_dim))))
+        gen_scores = C(G(latent(args.batch_size, args)))
         loss_G = wasserstein_generator_loss(gen_scores) if wgan else g_loss(gen_scores)
         opt_G.zero_grad()
         loss_G.backward()
@@ -186,15 +226,13 @@ def train(args, seed, data=None):
         C.requires_grad_(True)
 
         # ---- diagnostics, from the last critic step: W-hat = E[C(x)] - E[C(G(z))], the critic's estimate of W
-        check_finite(loss_C, "Loss_C", step)
-        check_finite(loss_G, "Loss_G", step)
+        row = {"loss_C": check_finite(loss_C, "Loss_C", step), "loss_G": check_finite(loss_G, "Loss_G", step)}
         if wgan:
-            row = ((mg.mean(real_scores) - mg.mean(fake_scores)).item(), penalty.item(), loss_G.item())
-        else:
-            row = (loss_C.item(), loss_G.item(), mg.mean(mg.sigmoid(real_scores)).item())
-        for name, value in zip(history, row):
+            row[W_ESTIMATE] = (mg.mean(real_scores) - mg.mean(fake_scores)).item()
+            row["penalty"] = penalty.item()
+        for name, value in row.items():
             history[name].append(value)
-        bar.set_postfix({name.split(":")[0]: f"{value:.3f}" for name, value in zip(history, row)})
+        bar.set_postfix({name.split(":")[0]: f"{value:.3f}" for name, value in row.items()})
     bar.close()
     return G, history
 
@@ -202,17 +240,17 @@ def train(args, seed, data=None):
 # ---------------------------------------------------------------------------- measuring and reporting
 
 
-def sampler(G, latent_dim):
-    """n -> n samples G(z), z ~ N(0, I), without a graph."""
+def sampler(G, args):
+    """n -> n samples G(z), z drawn by :func:`latent`, without a graph."""
     def sample(n):
         with mg.no_grad():
-            return G(mg.tensor(backend.randn(n, latent_dim)))
+            return G(latent(n, args))
     return sample
 
 
 def measure(args, G):
     """The headline numbers of one trained generator: VEEGAN's on the toys, the classifier's on the digits."""
-    sample = sampler(G, args.latent_dim)
+    sample = sampler(G, args)
     if args.dataset == "digits":
         m = digit_metrics(sample(args.eval_samples).reshape(-1, 1, 28, 28))
         return {name: m[name] for name in ("class_coverage", "class_kl", "inception_score", "frechet_distance")}
@@ -240,8 +278,9 @@ def main(argv=None):
         data = images.reshape(len(images), -1)       # the MLPs see 784 numbers
     check_hyperparameters(lr=args.lr, k=args.n_critic, batch_size=args.batch_size,
                           num_samples=len(data) if data is not None else None, steps=args.steps)
-    if args.seeds < 1 or not args.lam >= 0:
-        raise TrainingError(f"--seeds must be >= 1 and --lam >= 0, got {args.seeds} and {args.lam}.")
+    if args.seeds < 1 or not args.lam >= 0 or args.sharpen_steps < 0 or args.codes < 0 or not args.sharpen_lr > 0:
+        raise TrainingError(f"--seeds must be >= 1, --lam, --sharpen-steps and --codes >= 0 and --sharpen-lr > 0; "
+                            f"got {args.seeds}, {args.lam}, {args.sharpen_steps}, {args.codes} and {args.sharpen_lr}.")
     os.makedirs(args.out, exist_ok=True)
     method = "WGAN-GP" if args.loss == "wgan-gp" else "vanilla GAN"
 
@@ -258,14 +297,14 @@ def main(argv=None):
             first_history = history
         if args.dataset == "digits":
             with mg.no_grad():
-                samples = sampler(G, args.latent_dim)(64).reshape(-1, 1, 28, 28)
+                samples = sampler(G, args)(64).reshape(-1, 1, 28, 28)
             pictures.append(save_image_grid(samples, os.path.join(args.out, f"samples_seed{seed}.png"),
                                             title=f"{method}, {args.steps} steps, seed {seed}"))
         else:
             mg.manual_seed(20_000 + seed)
             r = runs[-1]
             panels[f"seed {seed}: {r['modes_captured']} modes, {100 * r['high_quality_fraction']:.0f}% HQ"] = (
-                sampler(G, args.latent_dim)(args.eval_samples))
+                sampler(G, args)(args.eval_samples))
         print(f"seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in runs[-1].items()) + f" ({seconds[-1]:.0f} s)")
 
     if args.dataset != "digits":
@@ -285,13 +324,14 @@ def report(args, method, metrics):
         return value + (f" +- {format(metrics[name + '_std'], fmt)}" if name + "_std" in metrics else "")
 
     over = f"mean of {args.seeds} seeds" if args.seeds > 1 else f"seed {args.seed}"
+    steps = f"{args.steps} steps" + (f" + {args.sharpen_steps} sharpening steps" if args.sharpen_steps else "")
     if args.dataset == "digits":
-        print(f"{method} on digits ({over}, {args.steps} steps): classes {show('class_coverage', '.1f')}/10, "
+        print(f"{method} on digits ({over}, {steps}): classes {show('class_coverage', '.1f')}/10, "
               f"class-KL {show('class_kl', '.3f')}, IS {show('inception_score', '.2f')}, "
               f"FD {show('frechet_distance', '.1f')}; {metrics['seconds_per_run']:.0f} s per run")
         return
     n_modes = len(TOYS[args.dataset][1]())
-    print(f"{method} on {args.dataset} ({over}, {args.steps} steps, {args.eval_samples} samples): "
+    print(f"{method} on {args.dataset} ({over}, {steps}, {args.eval_samples} samples): "
           f"modes {show('modes_captured', '.1f')}/{n_modes}, "
           f"high-quality {show('high_quality_fraction', '.3f')}, reverse KL {show('reverse_kl', '.3f')}; "
           f"{metrics['seconds_per_run']:.0f} s per run")
