@@ -10,7 +10,7 @@ Algorithm 1 of the paper, for each training step:
      ascend V in D's weights (here: descend L_D = -V on the minibatch);
   2. once: sample z and descend the generator's loss, with D frozen.
 
-    python examples/vanilla_gan.py                      # 8000 steps, about 90 s on a quiet 2-core CPU
+    python examples/vanilla_gan.py                      # 8000 steps, about 2 min on a 2-core CPU
     python examples/vanilla_gan.py --saturating         # the loss in V itself: watch G stall
     python examples/vanilla_gan.py --resume runs/vanilla_gan/checkpoint.npz --steps 6000
 
