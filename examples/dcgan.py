@@ -27,10 +27,10 @@ Measured with the defaults (docs/results.md): 10/10 classes but a class KL of
 0.149, because G draws too few 1s (2 to 4 % of its digits). Label smoothing,
 dropout in D, an average of G's weights, translating D's inputs, width 64 and
 3000 steps all left it between 0.12 and 0.16, and packing 2 or 4 digits into
-one input of D (PacGAN) between 0.08 and 0.12. Closest: G's learning rate 4x
-D's (8e-4, against the guidelines' 2e-4 for both), 0.065 to 0.069 at 1000 to
-2500 steps with half the Frechet distance. The MLP GAN of vanilla_gan.py gets
-0.04 on the same digits. Why the convolutional G avoids thin strokes is
+one input of D (PacGAN) between 0.08 and 0.12. Closest: a G that moves faster
+than D, by a learning rate 4x D's (against the guidelines' 2e-4 for both) or 3
+G steps per D step, 0.06 to 0.07 with half the Frechet distance. The MLP GAN
+of vanilla_gan.py gets 0.04 on the same digits. Why the convolutional G avoids thin strokes is
 an open question, and a good one for a class.
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and
