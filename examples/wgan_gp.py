@@ -100,22 +100,23 @@ def latent(n, args):
     return mg.cat([one_hot, z], axis=1)
 
 
-def build_toy_generator(latent_dim, width, depth):
-    """G: z in R^latent_dim -> a point in R^2; ``depth`` hidden layers of ``width`` ReLU units."""
-    layers, size = [], latent_dim
+def toy_mlp(in_size, out_size, width, depth):
+    """``depth`` hidden layers of ``width`` ReLU units between in_size inputs and out_size outputs, no normalisation."""
+    layers, size = [], in_size
     for _ in range(depth):
         layers += [nn.Linear(size, width), nn.ReLU()]
         size = width
-    return nn.Sequential(*layers, nn.Linear(size, 2))
+    return nn.Sequential(*layers, nn.Linear(size, out_size))
+
+
+def build_toy_generator(latent_dim, width, depth):
+    """G: z in R^latent_dim -> a point in R^2."""
+    return toy_mlp(latent_dim, 2, width, depth)
 
 
 def build_toy_critic(width, depth):
-    """C: a point in R^2 -> one score; ``depth`` hidden layers of ``width`` ReLU units, no normalisation."""
-    layers, size = [], 2
-    for _ in range(depth):
-        layers += [nn.Linear(size, width), nn.ReLU()]
-        size = width
-    return nn.Sequential(*layers, nn.Linear(size, 1))
+    """C: a point in R^2 -> one score."""
+    return toy_mlp(2, 1, width, depth)
 
 
 def build_digit_generator(latent_dim):
@@ -299,8 +300,7 @@ def main(argv=None):
                                          title=f"{method} on {args.dataset}, seed {seed}"))
             first_history = history
         if args.dataset == "digits":
-            with mg.no_grad():
-                samples = sampler(G, args)(64).reshape(-1, 1, 28, 28)
+            samples = sampler(G, args)(64).reshape(-1, 1, 28, 28)     # sampler runs without a graph
             pictures.append(save_image_grid(samples, os.path.join(args.out, f"samples_seed{seed}.png"),
                                             title=f"{method}, {args.steps} steps, seed {seed}"))
         else:
