@@ -170,7 +170,8 @@ class Clip(Function):
     r"""y = min(max(x, low), high) for constants low, high (either may be None).
 
     dy/dx = 1 where low <= x <= high, else 0. Kinks: at x = low or x = high
-    the gradient passes (derivative 1), as in PyTorch's clamp.
+    the gradient passes (derivative 1), so a value clipped to a bound can move
+    back inside. (PyTorch's clamp has used both conventions: 2.14 gives 0 there.)
     """
 
     def forward(self, x, low, high):
