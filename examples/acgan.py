@@ -26,7 +26,8 @@ analyse this bias). Measured here at 1000 steps: the digit classifier reads
 the requested class in 66 % of the samples with the term, and in 92 %
 without it, while D's auxiliary accuracy on the fakes is near 100 % either way.
 
-The networks are DCGAN's (examples/dcgan.py) at a small width: G starts from
+The networks follow the DCGAN guidelines at a small width, with 4x4 kernels
+(examples/dcgan.py adds 5x5 kernels and a stride-1 layer): G starts from
 [z, embed(c)]; D's trunk is two strided convolutions.
 
 Reported: D's auxiliary accuracy (argmax s = c) on real digits and on fakes,

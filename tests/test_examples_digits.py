@@ -49,14 +49,15 @@ def test_dcgan_networks_follow_the_guidelines():
     assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)
     assert not any(isinstance(m, nn.LeakyReLU) for m in g_layers)
     ups = [m for m in g_layers if isinstance(m, nn.ConvTranspose2d)]
-    assert len(ups) == 2 and all(m.stride == (2, 2) for m in ups)
+    assert [m.stride for m in ups] == [(1, 1), (2, 2), (2, 2)]
+    assert all(m.kernel_size == (5, 5) for m in ups)
     norms = [i for i, m in enumerate(g_layers) if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
     assert norms and all(isinstance(g_layers[i - 1], (nn.Linear, nn.ConvTranspose2d)) for i in norms)
     assert all(isinstance(g_layers[i + 1], nn.ReLU) for i in norms)
 
     # D: strided convolutions down, LeakyReLU(0.2), no batchnorm on the layer that sees the images
     convs = [m for m in d_layers if isinstance(m, nn.Conv2d)]
-    assert len(convs) == 2 and all(m.stride == (2, 2) for m in convs)
+    assert len(convs) == 2 and all(m.stride == (2, 2) and m.kernel_size == (5, 5) for m in convs)
     assert isinstance(d_layers[0], nn.Conv2d) and isinstance(d_layers[1], nn.LeakyReLU)
     assert all(m.negative_slope == 0.2 for m in d_layers if isinstance(m, nn.LeakyReLU))
     assert sum(isinstance(m, nn.BatchNorm2d) for m in d_layers) == 1
@@ -67,6 +68,11 @@ def test_dcgan_networks_follow_the_guidelines():
     assert G(z).shape == (5, 1, 28, 28) and D(G(z)).shape == (5, 1)
     weight = backend.to_numpy(g_layers[0].weight.data)
     assert abs(weight.std() - 0.02) < 0.002 and abs(weight.mean()) < 0.002
+
+
+def test_dcgan_refuses_fewer_than_one_generator_step(tmp_path):
+    with pytest.raises(mg.gan.training.TrainingError, match="--g-steps"):
+        run_example("dcgan", tmp_path, "--g-steps", "0")
 
 
 # ------------------------------------------------------------------ cGAN
