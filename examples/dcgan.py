@@ -51,7 +51,7 @@ import minigan as mg
 from minigan import backend, nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss
-from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
+from minigan.gan.training import check_finite, check_hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -119,9 +119,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps)
-    if args.g_steps < 1:
-        raise TrainingError(f"--g-steps must be at least 1, got {args.g_steps}.")
+    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps,
+                          g_steps=args.g_steps)
 
     mg.manual_seed(args.seed)
     G = nn.init.dcgan_init_(build_generator(args.latent_dim, args.width))   # weights ~ N(0, 0.02^2)

@@ -71,7 +71,7 @@ def test_dcgan_networks_follow_the_guidelines():
 
 
 def test_dcgan_refuses_fewer_than_one_generator_step(tmp_path):
-    with pytest.raises(mg.gan.training.TrainingError, match="--g-steps"):
+    with pytest.raises(mg.gan.training.TrainingError, match=r"g_steps \(generator steps per discriminator step\)"):
         run_example("dcgan", tmp_path, "--g-steps", "0")
 
 

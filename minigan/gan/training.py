@@ -21,12 +21,14 @@ def check_finite(loss, name, step):
     return value
 
 
-def check_hyperparameters(lr=None, k=None, batch_size=None, num_samples=None, steps=None):
+def check_hyperparameters(lr=None, k=None, batch_size=None, num_samples=None, steps=None, g_steps=None):
     """Raise one clear error for the first hyperparameter that cannot work."""
     if lr is not None and not lr > 0:
         raise TrainingError(f"the learning rate must be positive, got lr={lr}.")
     if k is not None and (int(k) != k or k < 1):
         raise TrainingError(f"k (discriminator steps per generator step) must be an integer >= 1, got {k}.")
+    if g_steps is not None and (int(g_steps) != g_steps or g_steps < 1):
+        raise TrainingError(f"g_steps (generator steps per discriminator step) must be an integer >= 1, got {g_steps}.")
     if steps is not None and (int(steps) != steps or steps < 1):
         raise TrainingError(f"steps must be an integer >= 1, got {steps}.")
     if batch_size is not None:
