@@ -88,11 +88,11 @@ def build_discriminator(width=32):
     )
 
 
-def generate(G, n, latent_dim, batch_size=500):
-    """n digits from G in eval mode (batchnorm uses its running statistics), without a graph."""
+def generate(G, z, batch_size=500):
+    """G(z) in eval mode (batchnorm uses its running statistics), without a graph, batch_size codes at a time."""
     G.eval()
     with mg.no_grad():
-        images = [G(mg.tensor(backend.randn(min(batch_size, n - i), latent_dim))).data for i in range(0, n, batch_size)]
+        images = [G(mg.tensor(z[i:i + batch_size])).data for i in range(0, len(z), batch_size)]
     G.train()
     return mg.tensor(backend.xp.concatenate(images))
 
@@ -127,7 +127,7 @@ def main(argv=None):
     D = nn.init.dcgan_init_(build_discriminator(args.width))
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
-    fixed_z = mg.tensor(backend.randn(64, args.latent_dim))   # the same 64 digits, step after step
+    fixed_z = backend.randn(64, args.latent_dim)   # the same 64 digits, step after step
     history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))")}
     os.makedirs(args.out, exist_ok=True)
     pictures, start = [], time.perf_counter()
@@ -161,16 +161,12 @@ def main(argv=None):
 
         done = step + 1
         if done % args.sample_every == 0 or done == args.steps:
-            G.eval()
-            with mg.no_grad():
-                samples = G(fixed_z)
-            G.train()
             path = os.path.join(args.out, f"samples_{done:05d}.png")
-            pictures.append(save_image_grid(samples, path, nrow=8, title=f"DCGAN, step {done}"))
+            pictures.append(save_image_grid(generate(G, fixed_z), path, nrow=8, title=f"DCGAN, step {done}"))
     seconds = time.perf_counter() - start
 
     # ---- what the digit classifier reads in the generated digits
-    generated = generate(G, args.eval_samples, args.latent_dim)
+    generated = generate(G, backend.randn(args.eval_samples, args.latent_dim))
     scores = digit_metrics(generated)
     pictures.append(save_image_grid(generated[:100], os.path.join(args.out, "final.png"), nrow=10,
                                     title=f"DCGAN: {scores['class_coverage']}/10 classes, "

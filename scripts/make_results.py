@@ -138,7 +138,11 @@ def write_page():
         command = " ".join(["python", f"examples/{script}.py", *flags])
         sections += ["", f"## {name}", "", f"`{command}`", ""]
         sections += [f"![{name}](results/{picture})" for picture in record["pictures"]]
-    (ROOT / "docs" / "results.md").write_text("\n".join(lines + sections) + "\n")
+    # written whole, then renamed: with --jobs, parallel runs rewrite the page as each finishes
+    page = ROOT / "docs" / "results.md"
+    partial = page.with_name(f".results.md.{os.getpid()}")
+    partial.write_text("\n".join(lines + sections) + "\n")
+    os.replace(partial, page)
 
 
 def _target_rows():
