@@ -31,11 +31,11 @@ beside the real-vs-real value.
     python examples/dcgan.py                   # 2500 steps at --width 32; 5 to 9 min on a 2-core CPU
     python examples/dcgan.py --width 64        # the full widths of the reference network (slower)
 
-Measured with the defaults (docs/results.md), seeds 0, 1, 2: 10/10 classes,
-class KL 0.038, 0.049 and 0.056 (mean 0.048; target 0.05), Fréchet distance
-67, 50 and 54 (real vs real 4.0), 9 minutes each with another run beside it.
-The class KL swings between 0.02 and 0.07 from one checkpoint to the next
-after step 1500, so one run is a draw from that range.
+Measured with the defaults (docs/results.md), seeds 0 to 4: 10/10 classes on
+each, class KL 0.038, 0.049, 0.056, 0.021 and 0.043 (mean 0.041; target 0.05),
+Fréchet distance 67, 50, 54, 41 and 50 (real vs real 4.0), 9 minutes each with
+another run beside it. The class KL swings between 0.02 and 0.07 from one
+checkpoint to the next after step 1500, so one run is a draw from that range.
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and
 D's outputs) and final.png (digits with the class the classifier reads) into --out.
