@@ -38,7 +38,8 @@ another run beside it. The class KL swings between 0.02 and 0.07 from one
 checkpoint to the next after step 1500, so one run is a draw from that range.
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and
-D's outputs) and final.png (digits with the class the classifier reads) into --out.
+D's outputs) and final.png (ten generated digits per row, one row per class the
+classifier reads them as, with how many it read as that class) into --out.
 """
 
 import argparse
@@ -52,8 +53,8 @@ from minigan import backend, nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss
 from minigan.gan.training import check_finite, check_hyperparameters, run_script
-from minigan.metrics import digit_metrics
-from minigan.viz import plot_history, save_image_grid
+from minigan.metrics import classify_digits, digit_metrics
+from minigan.viz import images_by_class, plot_history, save_image_grid
 
 
 def build_generator(latent_dim=100, width=32):
@@ -168,7 +169,10 @@ def main(argv=None):
     # ---- what the digit classifier reads in the generated digits
     generated = generate(G, backend.randn(args.eval_samples, args.latent_dim))
     scores = digit_metrics(generated)
-    pictures.append(save_image_grid(generated[:100], os.path.join(args.out, "final.png"), nrow=10,
+    _, probs = classify_digits(generated)
+    rows, counts = images_by_class(generated, probs.argmax(axis=1))   # row c: digits the classifier reads as c
+    pictures.append(save_image_grid(rows, os.path.join(args.out, "final.png"), nrow=10,
+                                    row_labels=[f"{c} ({n})" for c, n in enumerate(counts)],
                                     title=f"DCGAN: {scores['class_coverage']}/10 classes, "
                                           f"class KL {scores['class_kl']:.3f}"))
     pictures.append(plot_history(history, os.path.join(args.out, "training.png"), title="DCGAN on digits"))

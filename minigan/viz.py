@@ -391,6 +391,27 @@ def save_image_grid(images, path, nrow=None, title=None, row_labels=None):
     return path
 
 
+def images_by_class(images, labels, n_classes=10, per_class=10):
+    """Images (N, C, H, W) arranged one row per class, for ``save_image_grid(..., nrow=per_class)``.
+
+    Returns ``(rows, counts)``: host images of shape (n_classes * per_class, C, H, W) whose row c
+    holds the first ``per_class`` images with label c (cells left over stay at -1, black), and
+    how many of the N images carry each label.
+    """
+    array = backend.to_numpy(images.data if isinstance(images, Tensor) else images)
+    labels = backend.to_numpy(labels).astype("int64").reshape(-1)
+    if array.ndim != 4 or len(labels) != len(array):
+        raise ValueError(f"images_by_class needs images (N, C, H, W) and one label each, "
+                         f"got images {array.shape} and {len(labels)} labels.")
+    if len(labels) and not 0 <= labels.min() <= labels.max() < n_classes:
+        raise ValueError(f"labels must lie in [0, {n_classes}), got {labels.min()} to {labels.max()}.")
+    rows = backend.numpy_zeros((n_classes * per_class,) + array.shape[1:]) - 1.0
+    for c in range(n_classes):
+        chosen = array[labels == c][:per_class]
+        rows[c * per_class : c * per_class + len(chosen)] = chosen
+    return rows, [int((labels == c).sum()) for c in range(n_classes)]
+
+
 def plot_history(history, path, title=None, smooth=50):
     """Plot each series of ``history`` (name -> list of numbers per step) in its own panel.
 
