@@ -23,9 +23,13 @@ Algorithm 1 of the paper, for each generator step:
 
 Clipping learns slowly. Measured on a 2-core CPU, seed 0 (wall times vary with its load):
 
-    steps   time    classes   class KL   Inception-style   Fréchet
-    1,500   104 s    7/10       1.57          1.80            788
-    5,000   269 s   10/10       0.27          4.54            380
+    steps   BLAS threads   time    classes   class KL   Inception-style   Fréchet
+    1,500        1         104 s    7/10       1.57          1.80            788
+    5,000        2         269 s   10/10       0.27          4.54            380
+    5,000        1         227 s   10/10       0.75          3.10            398
+
+The last two differ only in how many threads the matrix products use: float32
+sums in a different order, and over 25,000 critic steps the runs part ways.
 
 (examples/wgan_gp.py, the gradient penalty, reaches 10/10, class KL 0.07 and
 Fréchet 110 on the same digits in 214 s.)
