@@ -53,7 +53,7 @@ from minigan import backend, nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss
 from minigan.gan.training import check_finite, check_hyperparameters, run_script
-from minigan.metrics import classify_digits, digit_metrics
+from minigan.metrics import digit_metrics
 from minigan.viz import images_by_class, plot_history, save_image_grid
 
 
@@ -169,8 +169,7 @@ def main(argv=None):
     # ---- what the digit classifier reads in the generated digits
     generated = generate(G, backend.randn(args.eval_samples, args.latent_dim))
     scores = digit_metrics(generated)
-    _, probs = classify_digits(generated)
-    rows, counts = images_by_class(generated, probs.argmax(axis=1))   # row c: digits the classifier reads as c
+    rows, counts = images_by_class(generated, scores["predictions"])   # row c: digits the classifier reads as c
     pictures.append(save_image_grid(rows, os.path.join(args.out, "final.png"), nrow=10,
                                     row_labels=[f"{c} ({n})" for c, n in enumerate(counts)],
                                     title=f"DCGAN: {scores['class_coverage']}/10 classes, "

@@ -406,7 +406,8 @@ def digit_metrics(images, real_images=None):
       real images (even and odd indices), the value of "as real as the real
       data" at this sample size. Fréchet distances shrink as N grows, so
       compare runs at the same N.
-    * ``class_counts``: the predicted class histogram (10 ints).
+    * ``class_counts``: the predicted class histogram (10 ints);
+    * ``predictions``: the class y_hat(x) read for each image (N ints, a backend array).
 
     ``real_images`` defaults to the 5,000 bundled digits (their statistics
     are computed once and cached).
@@ -427,4 +428,5 @@ def digit_metrics(images, real_images=None):
         "frechet_distance": frechet_distance(*gaussian_statistics(features), mu_r, sigma_r),
         "frechet_distance_real": real_vs_real,
         "class_counts": [int(c) for c in backend.to_numpy(counts)],
+        "predictions": predictions,
     }

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -259,7 +260,7 @@ def test_shipped_classifier_reads_held_out_digits_at_95_percent(digits):
 
 
 def test_real_digits_cover_all_classes_evenly_and_are_their_own_frechet_reference(digits):
-    images, _ = digits
+    images, labels = digits
     result = metrics.digit_metrics(mg.tensor(images))
     assert result["class_coverage"] == 10
     assert result["class_kl"] < 0.01
@@ -267,6 +268,10 @@ def test_real_digits_cover_all_classes_evenly_and_are_their_own_frechet_referenc
     assert result["frechet_distance"] == pytest.approx(0.0, abs=1e-6)  # the same 5,000 images as the reference
     assert 0 < result["frechet_distance_real"] < 20
     assert sum(result["class_counts"]) == 5000
+    predictions = backend.to_numpy(result["predictions"])
+    assert predictions.shape == (5000,)
+    assert np.bincount(predictions, minlength=10).tolist() == result["class_counts"]
+    assert (predictions == backend.to_numpy(labels)).mean() > 0.95  # the classifier reads real digits right
 
 
 def test_a_collapsed_generator_covers_one_class_with_kl_log_10_and_score_one(digits):
