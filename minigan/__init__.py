@@ -47,11 +47,16 @@ from minigan.ops import (  # noqa: A004
     var,
     where,
 )
+from minigan.random import rand, randint, randn, randperm
 from minigan.tensor import Function, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "rand",
+    "randint",
+    "randn",
+    "randperm",
     "BACKEND",
     "Function",
     "GradcheckError",
