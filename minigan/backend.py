@@ -228,7 +228,7 @@ def generator_state():
     """The generator's state as a JSON string (for checkpoints)."""
     import json
 
-    return json.dumps(_generator.bit_generator.state)
+    return json.dumps(_generator.bit_generator.state, default=lambda value: value.tolist())  # MT19937 holds an array
 
 
 # The bit generators a checkpoint may name; a state is only ever restored into one of these.
