@@ -142,6 +142,25 @@ def all_finite(array):
     return bool(module.isfinite(array).all())
 
 
+def first_bad_row(array, low=None, high=None):
+    """The index along axis 0 of the first row of ``array`` (host or device) holding a value that is
+    NaN, infinite, or outside [low, high]; None when every row is good."""
+    if array.ndim == 0 or array.shape[0] == 0:
+        return None
+    module = numpy if isinstance(array, numpy.ndarray) else xp
+    rows = array.reshape(array.shape[0], -1)
+    bad = module.zeros(array.shape[0], dtype=bool)
+    if array.dtype.kind in "fc":
+        bad |= ~module.isfinite(rows).all(axis=1)
+    if low is not None:
+        bad |= (rows < low).any(axis=1)
+    if high is not None:
+        bad |= (rows > high).any(axis=1)
+    if not bool(bad.any()):
+        return None
+    return int(bad.argmax())
+
+
 def is_floating(dtype):
     return numpy.dtype(dtype).kind == "f"
 
