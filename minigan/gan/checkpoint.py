@@ -20,12 +20,15 @@ class CheckpointError(RuntimeError):
     """A checkpoint cannot be read or does not fit the models it is loaded into."""
 
 
-def save_checkpoint(path, step, models, optimizers=None, extra=None):
+def save_checkpoint(path, step, models, optimizers=None, extra=None, hparams=None):
     """Write models (name -> Module), optimisers (name -> Optimizer), ``step`` and the generator state to ``path``.
 
-    ``extra`` maps names to arrays or numbers kept beside them (loss history, say).
+    ``extra`` maps names to arrays or numbers kept beside them (loss history, say);
+    ``hparams`` (a flat dict of str -> int/float/str/bool) the settings the run
+    was trained with, checked by :func:`load_checkpoint`.
     """
     arrays = {"step": step, "generator_state": backend.generator_state()}
+    arrays.update({f"hparams/{k}": v for k, v in (hparams or {}).items()})
     for name, model in models.items():
         arrays.update({f"model/{name}/{k}": v for k, v in model.state_dict().items()})
     for name, optimizer in (optimizers or {}).items():
@@ -73,13 +76,22 @@ def read_checkpoint(path):
     return arrays
 
 
-def load_checkpoint(path, models, optimizers=None, restore_generator=True):
+def load_checkpoint(path, models, optimizers=None, restore_generator=True, hparams=None):
     """Load a checkpoint written by :func:`save_checkpoint` into ``models`` and ``optimizers``.
 
     Returns ``(step, extra)``. Every model and optimiser named must be in the
     file, and every key must match (the error names the key that does not).
+    With ``hparams``, they must equal the stored ones (checked before anything is applied).
     """
     arrays = read_checkpoint(path)
+    if hparams is not None:
+        stored = {k: v.item() for k, v in _section(arrays, "hparams/").items()}
+        differ = [f"{k} {stored.get(k, 'missing')!r} in the checkpoint, {v!r} now" for k, v in sorted(hparams.items())
+                  if stored.get(k) != v]
+        differ += [f"{k} {v!r} in the checkpoint, missing now" for k, v in sorted(stored.items()) if k not in hparams]
+        if differ:
+            raise CheckpointError(f"{path!r} was trained with other settings ({'; '.join(differ)}); "
+                                  "resume with the same flags, or start a fresh run.")
     for kind, objects in (("model", models), ("optim", optimizers or {})):
         for name, obj in objects.items():
             state = _section(arrays, f"{kind}/{name}/")
