@@ -268,10 +268,11 @@ def main(argv=None):
     images, labels = load_digits()                              # (5000, 1, 28, 28) in [-1, 1], and labels
     images, labels = mg.tensor(images), mg.tensor(labels)
     to_y, to_upright, build_generator = DOMAINS[args.domain]
+    x_size = len(digit_split(len(images))[0]) // 2   # X (and Y) hold half of the classifier's training digits
+    check_flags(args, num_samples=x_size, checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
     mg.manual_seed(args.seed)
     x_train, y_train, x_test, y_test = make_domains(images, labels, to_y)   # 2250 x and 2250 other y: no pairs
-    check_flags(args, num_samples=len(x_train), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
 
     G, F = build_generator(), build_generator()                 # G: X -> Y, F: Y -> X
     D_X, D_Y = build_discriminator(), build_discriminator()
