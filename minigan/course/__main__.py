@@ -1,4 +1,4 @@
-"""``python -m minigan.course list | hint NAME [--level 2] | student-edition DIR [--assignments NAMES] | grade DIR [--json]``."""
+"""``python -m minigan.course list | hint NAME | student-edition DIR [--assignments NAMES] | grade DIR [--json]``."""
 
 import argparse
 import json

@@ -168,7 +168,7 @@ ASSIGNMENTS = (
                 "x_hat between real and fake, g = grad of the critic at x_hat (create_graph=True), "
                 "lam mean (||g|| - 1)^2 with NORM_EPS inside the root"),
          Target("minigan/gan/penalty.py:gradient_penalty_mlp_by_hand",
-                "the same penalty for an MLP critic and its gradient by the weights, by the formulas of the docstring")),
+                "the same penalty for an MLP critic and its gradient by the weights, by the docstring's formulas")),
         "wgan.md",
         ("The penalty is a function of a gradient: take the critic's input-gradient with create_graph=True so "
          "that the penalty can be differentiated again into the weights. The norm is over all of a sample's axes.",
@@ -232,7 +232,7 @@ ASSIGNMENTS = (
          Target("minigan/course/pen_and_paper.py:transposed_conv_output_size", "a number (an int)"),
          Target("minigan/course/pen_and_paper.py:conv_output_size", "a number (an int)"),
          Target("minigan/course/pen_and_paper.py:adam_first_step", "a number (a float)"),
-         Target("minigan/course/pen_and_paper.py:discriminator_loss_at_equilibrium", "a number (a float)")),
+         Target("minigan/course/pen_and_paper.py:discriminator_loss_value", "a number (a float)")),
         "optimal_discriminator.md",
         ("Each question names the docs page whose formula answers it; work it out on paper, then return the "
          "number (3 significant digits are enough).",

@@ -89,7 +89,8 @@ def _generic_hint(expected, received):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if not bool((abs(received) < float("inf")).all()) and bool((abs(expected) < float("inf")).all()):
-            return "some values are inf or nan: an exp() that overflows, a log(0) (log of a sigmoid?), or a division by 0?"
+            return ("some values are inf or nan: an exp() that overflows, a log(0) (log of a sigmoid?), "
+                    "or a division by 0?")
         if bool((received == 0).all()) and not bool((expected == 0).all()):
             return "every value is zero: is the gradient multiplied by a mask or a factor that is always 0?"
         if bool(_close(-expected, received, 1e-6, 1e-9).all()):

@@ -38,6 +38,8 @@ def grads_of(fn, arrays, gy=None):
     """(output, [d(sum gy * output)/d(array) ...]) by the graded engine's autograd; None gradients become zeros."""
     ts = [t64(a) for a in arrays]
     out = fn(*ts)
+    if not isinstance(out, Tensor) or not out.requires_grad:  # nothing reaches the inputs: every gradient is 0
+        return out, [xp.zeros_like(t.data) for t in ts]
     gs = mg.grad(out, ts, grad_outputs=None if gy is None else Tensor(gy), allow_unused=True)
     return out, [xp.zeros_like(t.data) if g is None else g.data for t, g in zip(ts, gs)]
 
@@ -228,6 +230,9 @@ def _conv_cases():
 
 def _conv_probe(case):
     s, p = case["stride"], case["padding"]
+    y = F.conv2d(t64(case["x"], False), t64(case["weight"], False), None, s, p)
+    if y.shape != case["gy"].shape:  # a wrong output size: compare the output alone, its shape says the mistake
+        return {"conv2d y": y.data}
     y, (gx, gw) = grads_of(lambda x, w: F.conv2d(x, w, None, s, p), [case["x"], case["weight"]], case["gy"])
     t = F.conv_transpose2d(t64(case["gy"], False), t64(case["weight"], False),
                            None, s, p)
@@ -372,7 +377,7 @@ Spec("minibatch_discrimination", _mbd_cases, _mbd_probe)
 
 
 def _tanh_critic(w1, b1, w2):
-    """A small critic of elementwise ops only (so this assignment needs no other): sum over a sample of tanh(x w1 + b1) w2."""
+    """A critic of elementwise ops only (so this assignment needs no other): sum over a sample of tanh(x w1 + b1) w2."""
     def critic(x):
         return mg.sum((mg.tanh(x * w1 + b1) * w2).reshape(x.shape[0], -1), axis=1)
 
@@ -567,9 +572,10 @@ def _grads_untouched(module, who, during):
     for name, p in module.named_parameters():
         g = p.grad
         if g is not None and bool(xp.any((g.data if isinstance(g, Tensor) else g) != 0)):
-            raise CheckFailed(f"after {during}, {who}'s parameter {name} has a gradient (it should have none).",
-                              f"{'detach the fakes (G(z).detach()) in D' if who == 'G' else 'freeze D'}'s step: "
-                              f"{'no gradient may flow back into G during D' if who == 'G' else 'D.requires_grad_(False) during G'}'s step.")
+            hint = ("detach the fakes (G(z).detach()) in D's step: no gradient may flow back into G during D's step."
+                    if who == "G" else
+                    "freeze D during G's step (D.requires_grad_(False)), and unfreeze it afterwards.")
+            raise CheckFailed(f"after {during}, {who}'s parameter {name} has a gradient (it should have none).", hint)
 
 
 def _weights(module):
@@ -622,11 +628,11 @@ def _check_k_steps():
         real_batches, sample_z = _batches(case, log)
         calls = {"d_loss": 0, "g_loss": 0}
 
-        def d_loss(r, f):
+        def d_loss(r, f, calls=calls):
             calls["d_loss"] += 1
             return _toy_d_loss(r, f)
 
-        def g_loss(f):
+        def g_loss(f, calls=calls):
             calls["g_loss"] += 1
             return _toy_g_loss(f)
 

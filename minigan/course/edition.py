@@ -29,12 +29,23 @@ COPIED = (
 TEACHER_ONLY = (
     "minigan/course/mistakes.py",     # the wrong formulas behind the hints (some are one sign from the answer)
     "tests/test_course.py",           # the teacher's tests of the course itself
+    # the engine's tests that hold an independent reference of a cut formula (a second copy of the answer):
+    "tests/test_ops.py", "tests/test_optim.py", "tests/test_conv.py", "tests/test_layers.py", "tests/test_nn.py",
+    "tests/test_losses.py", "tests/test_penalty.py", "tests/test_gan_layers.py", "tests/test_theory.py",
     "minigan/exercises",
     "docs/teaching/results",
 )
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", "*.egg-info", "runs")
 KEY = "minigan/course/key.json"
 WORKFLOW = ".github/workflows/classroom.yml"
+
+
+_KEPT_BY_THE_TEACHER = '''"""The teacher keeps this file: it holds an independent reference of a formula you write in the course.
+
+Your checks are in tests/test_course_assignments.py (python -m pytest -m ASSIGNMENT), and
+python -m minigan.course grade . grades them all.
+"""
+'''
 
 
 class EditionError(Exception):
@@ -56,16 +67,27 @@ def find_function(tree, qualname):
     return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
+def _kept(statement):
+    """The docstring, and the argument checks a body starts with (``_check_...(...)``), stay in the edition."""
+    if not isinstance(statement, ast.Expr):
+        return False
+    value = statement.value
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+        value.func.id.startswith(("_check", "_warn"))
+
+
 def _body_span(fn):
-    """(first line, last line), 1-based, of ``fn``'s body after its docstring."""
+    """(first line, last line), 1-based, of ``fn``'s body after its docstring and leading argument checks."""
     body = fn.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        docstring_end = body[0].end_lineno
-        if len(body) == 1:
-            return docstring_end + 1, docstring_end  # nothing after the docstring
-        return docstring_end + 1, body[-1].end_lineno
-    return body[0].lineno, body[-1].end_lineno
+    k = 0
+    while k < len(body) and _kept(body[k]):
+        k += 1
+    if k == len(body):
+        return body[-1].end_lineno + 1, body[-1].end_lineno  # nothing to cut: insert after the last kept line
+    start = body[k - 1].end_lineno + 1 if k else body[0].lineno
+    return start, body[-1].end_lineno
 
 
 def replace_bodies(source, replacements, path="<source>"):
@@ -152,9 +174,11 @@ def write_student_edition(directory, names=None, source_root=ROOT):
             shutil.rmtree(victim)
         elif victim.exists():
             victim.unlink()
+            if name.startswith("tests/test_") and name != "tests/test_course.py":  # the docs link to it
+                victim.write_text(_KEPT_BY_THE_TEACHER)
     from minigan.course import key as answer_key
 
-    (directory / KEY).write_text(json.dumps(answer_key.build(), sort_keys=True))
+    (directory / KEY).write_text(json.dumps(answer_key.build()))
     cut(directory, chosen)
     workflow = source_root / "docs" / "teaching" / "classroom.yml"
     if workflow.is_file():

@@ -97,18 +97,26 @@ def _describe(key_case, k, n):
     return f"fixed case {k + 1} of {n}"
 
 
+def checks_of(assignment, key):
+    """[(check name, check function)] of one assignment: its key's fixed cases, then its live checks."""
+    spec = course_checks.SPECS[assignment.name]
+    cases = key.get(assignment.name, {}).get("cases", [])
+    out = [(_describe(c, k, len(cases)), _case_check(assignment, spec, c)) for k, c in enumerate(cases)]
+    return out + list(spec.live)
+
+
+def run_check(assignment, fn):
+    """(passed, message) of one check of ``assignment``."""
+    return _run(assignment, fn)
+
+
 def grade(names=None):
     """The report (a dict, see the module's docstring) of this tree's engine on the chosen assignments."""
     key = answer_key.load()
     report = []
     for assignment in select(names):
-        spec = course_checks.SPECS[assignment.name]
-        cases = key.get(assignment.name, {}).get("cases", [])
         results = []
-        for k, key_case in enumerate(cases):
-            passed, message = _run(assignment, _case_check(assignment, spec, key_case))
-            results.append({"name": _describe(key_case, k, len(cases)), "passed": passed, "message": message})
-        for check_name, fn in spec.live:
+        for check_name, fn in checks_of(assignment, key):
             passed, message = _run(assignment, fn)
             results.append({"name": check_name, "passed": passed, "message": message})
         passed = bool(results) and all(r["passed"] for r in results)

@@ -67,7 +67,8 @@ def _softplus_log_sigmoid_backward(c, expected):
             ("the chain rule multiplies by the upstream gradient gy; this is sigmoid(x) alone.", s),
         ],
         "log_sigmoid dL/dx": [
-            ("this is sigmoid(x), softplus's derivative; d/dx log sigmoid(x) = sigmoid'(x) / sigmoid(x) = 1 - sigmoid(x).",
+            ("this is sigmoid(x), softplus's derivative; d/dx log sigmoid(x) = sigmoid'(x) / sigmoid(x) "
+             "= 1 - sigmoid(x).",
              gy * s),
             ("the sign is flipped: log sigmoid increases, its slope 1 - sigmoid(x) is positive.", gy * (s - 1)),
             ("this is 1 / sigmoid(x): d log(u) = du / u, and du/dx = sigmoid(x) (1 - sigmoid(x)) is missing.",
@@ -130,7 +131,9 @@ def _norm_dx(x, gamma, gy, axes, eps, mean_term=True, xhat_term=True, reduce="me
     inv_std = 1.0 / xp.sqrt(((x - mu) ** 2).mean(axis=axes, keepdims=True) + eps)
     xhat = (x - mu) * inv_std
     g = gamma * gy
-    r = (lambda t: t.mean(axis=axes, keepdims=True)) if reduce == "mean" else (lambda t: t.sum(axis=axes, keepdims=True))
+    def r(t):
+        return t.mean(axis=axes, keepdims=True) if reduce == "mean" else t.sum(axis=axes, keepdims=True)
+
     out = g - r(g) if mean_term else g
     return inv_std * (out + xhat_sign * xhat * r(g * xhat) if xhat_term else out), xhat
 
@@ -155,7 +158,8 @@ def _batchnorm_backward(c, expected):
             ("sigma = sqrt(var + eps) was treated as a constant: it depends on x too, which adds the term "
              "- xhat mean(g xhat) (g = gamma * gy).", dx(xhat_term=False)),
             ("the mean and sigma were treated as constants: both depend on every x of the batch, "
-             "dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma with g = gamma * gy.", dx(mean_term=False, xhat_term=False)),
+             "dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma with g = gamma * gy.",
+             dx(mean_term=False, xhat_term=False)),
             ("the mean mu was treated as a constant: it adds the term - mean(gamma * gy).", dx(mean_term=False)),
             ("sums where means belong (a missing 1/N): mu and var are means over the batch.", dx(reduce="sum")),
             ("the xhat term has the wrong sign: dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma.", dx(xhat_sign=1.0)),
@@ -163,7 +167,8 @@ def _batchnorm_backward(c, expected):
              _norm_dx(x, 1.0, gy, axes, eps)[0]),
         ],
         "dL/dgamma": [
-            ("dL/dgamma = sum of gy * xhat (y = gamma xhat + beta); xhat is missing.", gy.sum(axis=param_axes).reshape(w.shape)),
+            ("dL/dgamma = sum of gy * xhat (y = gamma xhat + beta); xhat is missing.",
+             gy.sum(axis=param_axes).reshape(w.shape)),
             ("gamma is shared by the whole batch: sum gy * xhat over it, not mean.",
              (gy * xhat).mean(axis=param_axes).reshape(w.shape)),
         ],
@@ -173,7 +178,7 @@ def _batchnorm_backward(c, expected):
 
 
 def _conv2d_im2col(c, expected):
-    x, w, gy, s, p = c["x"], c["weight"], c["gy"], c["stride"], c["padding"]
+    x, w, s, p = c["x"], c["weight"], c["stride"], c["padding"]
     flipped = w[:, :, ::-1, ::-1].copy()
     out = {"conv2d y": [("the kernel is flipped: minigan's conv2d (like PyTorch's) is a cross-correlation, "
                          "window (i, j) reads x_pad[s i + a, s j + b] with the same a, b as w[a, b].",
@@ -545,9 +550,13 @@ _PEN = {
         ("the sign: Adam steps against the gradient.", 0.001),
         ("Adam's first step does not scale with g: m_hat / sqrt(v_hat) = g / |g| at t = 1.", -0.0005),
     ],
-    "discriminator_loss_at_equilibrium": [
-        ("this is V at the equilibrium, -log 4; D's loss is minus V.", -_LOG4),
-        ("each of the two terms is -log(1/2) = log 2; there are two.", math.log(2)),
+    "discriminator_loss_value": [
+        ("the fake term is log(1 - D(G(z))): D's output on a fake is its probability that the fake is real.",
+         -(math.log(0.8) + math.log(0.3))),
+        ("the sign: L_D is minus the value function, and logs of probabilities are negative, so L_D > 0.",
+         math.log(0.8) + math.log(0.7)),
+        ("log base 10 or 2? The docs' losses are in nats: natural logarithms.",
+         -(math.log10(0.8) + math.log10(0.7))),
     ],
 }
 
