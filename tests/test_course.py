@@ -109,6 +109,12 @@ def _statements(source, qualname):
                 yield text
 
 
+SHARED = {  # statements of a cut body that the engine also runs elsewhere, for another purpose
+    "x_hat *= self.inv_std": "Normalize._normalized computes x-hat for the forward pass too",
+    "g = g + self.weight_decay * theta": "SGD and RMSprop add the L2 weight decay the same way",
+}
+
+
 def test_no_solution_survives_in_the_student_edition(edition):
     """No statement of a cut body appears anywhere in the edition (code, docs, notebooks), and no answers folder."""
     assert not (edition / "minigan" / "exercises").exists()
@@ -119,11 +125,13 @@ def test_no_solution_survives_in_the_student_edition(edition):
     for a in ASSIGNMENTS:
         for t in a.targets:
             for statement in _statements((ROOT / t.path).read_text(), t.qualname):
+                if statement in SHARED:
+                    continue
                 squeezed = re.sub(r"\s+", "", statement)
                 found = [str(p.relative_to(edition)) for p, text in texts.items() if squeezed in text]
                 assert not found, f"{t.spec}: {statement!r} survives in {found}"
     answers = (edition / "minigan" / "course" / "pen_and_paper.py").read_text()
-    assert "return" not in answers.split("QUESTIONS")[0]
+    assert not re.search(r"^\s+return\b", answers, re.M)
 
 
 def test_the_student_edition_refuses_a_folder_that_is_not_empty(tmp_path):

@@ -40,7 +40,7 @@ KEY = "minigan/course/key.json"
 WORKFLOW = ".github/workflows/classroom.yml"
 
 
-_KEPT_BY_THE_TEACHER = '''"""The teacher keeps this file: it holds an independent reference of a formula you write in the course.
+_KEPT_BY_THE_TEACHER = '''"""The teacher keeps this file: it holds an independent reference of a formula you write.
 
 Your checks are in tests/test_course_assignments.py (python -m pytest -m ASSIGNMENT), and
 python -m minigan.course grade . grades them all.
