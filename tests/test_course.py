@@ -57,6 +57,23 @@ def test_there_are_at_least_fourteen_assignments_each_with_targets_hints_and_a_p
             assert find_function(tree, t.qualname) is not None, t.spec
 
 
+def test_the_students_pages_are_rendered_from_the_table():
+    from minigan.course import pages
+
+    for name, text in pages.rendered().items():
+        assert (ROOT / "docs" / "exercises" / name).read_text() == text, f"run python -m minigan.course pages ({name})"
+    assert pages.CLASSROOM.read_text() == pages.render_classroom(), "run python -m minigan.course pages"
+
+
+def test_the_classroom_workflow_grades_every_assignment_from_the_json(edition):
+    workflow = (edition / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "python -m minigan.course grade . --json > grade.json" in workflow
+    for a in ASSIGNMENTS:
+        assert f"test-name: {a.name}\n" in workflow and f"'{a.name}'][0]['passed']" in workflow
+    scores = re.findall(r"max-score: (\d+)", workflow)
+    assert sum(map(int, scores)) == sum(a.points for a in ASSIGNMENTS)
+
+
 def test_a_marker_per_assignment_is_registered_in_setup_cfg():
     cfg = (ROOT / "setup.cfg").read_text()
     for name in NAMES:
@@ -183,7 +200,8 @@ ROUNDS = [
                                           "derivative of log-sigmoid"),
         "matmul_broadcast_backward": ("MatMul.backward",
                                       "a, b = self.inputs\n"
-                                      "return MatMul.apply(gc, _swap_last(b)), MatMul.apply(_swap_last(a), gc)",
+                                      "return (MatMul.apply(gc, transpose(b, -2, -1)),\n"
+                                      "        MatMul.apply(transpose(a, -2, -1), gc))",
                                       "broadcast"),
         "batchnorm_backward": ("Normalize.backward",
                                "x, weight, bias = self.inputs\nx_hat, inv_std = self._normalized(x)\n"

@@ -27,6 +27,7 @@ def main(argv=None):
     grade.add_argument("directory")
     grade.add_argument("--json", action="store_true", help="print exactly one JSON object")
     grade.add_argument("--assignments", help="grade only these (comma-separated)")
+    commands.add_parser("pages", help="rewrite the student's pages docs/exercises/ from the assignments table")
     here = commands.add_parser("_grade-here", help=argparse.SUPPRESS)
     here.add_argument("--assignments")
     args = parser.parse_args(argv)
@@ -41,6 +42,12 @@ def main(argv=None):
             print(f"{a.name}, hint {args.level} of {len(a.hints)}: {a.hints[args.level - 1]}")
             if args.level < len(a.hints):
                 print(f"(more precise: python -m minigan.course hint {a.name} --level {args.level + 1})")
+            return 0
+        if args.command == "pages":
+            from minigan.course import pages
+
+            pages.write()
+            print(f"wrote {len(pages.rendered())} pages to {pages.PAGES}")
             return 0
         if args.command == "student-edition":
             return _student_edition(args.directory, args.assignments)

@@ -10,7 +10,7 @@ reference), so the student edition keeps no second copy of the formula.
 When the engine moves a function, retarget it here and nowhere else.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,6 @@ class Assignment:
     hints: tuple                  # graded: first the direction, then the formula (never the code)
     points: int = 10
     needs: tuple = ()             # assignments whose code this one's checks run through
-    examples: tuple = field(default=())   # examples/*.py that need this assignment done
 
 
 _BACKWARD = "dL/dx = gy * dy/dx, built from minigan ops on Tensors (so it can be differentiated again)"
@@ -52,7 +51,6 @@ ASSIGNMENTS = (
          "itself: the backward needs only the saved output y = self.output.",
          "sigma'(x) = sigma(x) (1 - sigma(x)) = y (1 - y), and dL/dx = dL/dy * y (1 - y); "
          "see docs/autograd.md."),
-        examples=("all of them",),
     ),
     Assignment(
         "leaky_relu_backward", "the backward of LeakyReLU (slope a at the kink x = 0)",
@@ -63,7 +61,6 @@ ASSIGNMENTS = (
          "of slopes, multiplied by the upstream gradient. Decide which side the point x = 0 belongs to.",
          "d/dx leaky_relu(x) = 1 for x > 0 and a (negative_slope) for x <= 0 (as in PyTorch: a at x = 0); "
          "dL/dx = dL/dy * slope; see docs/dcgan.md."),
-        examples=("all of them",),
     ),
     Assignment(
         "softplus_log_sigmoid_backward", "the backwards of softplus and log-sigmoid",
@@ -74,7 +71,6 @@ ASSIGNMENTS = (
          "and reuse the sigmoid op (its forward is stable for any x).",
          "d/dx softplus(x) = sigma(x),  d/dx log sigma(x) = 1 - sigma(x) = sigma(-x); see docs/bce.md."),
         needs=("sigmoid_backward",),
-        examples=("all of them",),
     ),
     Assignment(
         "matmul_broadcast_backward", "the backward of a broadcasting matmul, and of Linear",
@@ -88,7 +84,6 @@ ASSIGNMENTS = (
          "the gradient over every axis along which the input was broadcast (each copy contributed).",
          "dL/dA = dL/dC B^T, dL/dB = A^T dL/dC (summed over broadcast axes); for y = x W^T + b: "
          "dL/dx = g W, dL/dW = g^T x, dL/db = sum of g over the rows; see docs/broadcasting_and_matmul.md."),
-        examples=("all of them",),
     ),
     Assignment(
         "batchnorm_backward", "the closed-form backward of batch norm (and layer norm)",
@@ -105,8 +100,6 @@ ASSIGNMENTS = (
          "with h = gamma * g: dL/dx = (h - mean(h) - xhat mean(h xhat)) / sqrt(var + eps), "
          "dL/dgamma = sum(g xhat), dL/dbeta = sum(g) (means and sums over the normalised axes); "
          "see docs/batchnorm.md."),
-        needs=("matmul_broadcast_backward",),
-        examples=("dcgan.py", "cgan.py", "acgan.py", "vanilla_gan.py (with BatchNorm in G)"),
     ),
     Assignment(
         "conv2d_im2col", "convolution by im2col, and its adjoint col2im",
@@ -119,8 +112,6 @@ ASSIGNMENTS = (
          "reads pixel (s i + a, s j + b). col2im runs the same loop the other way, adding instead of copying.",
          "H_out = floor((H + 2p - k) / s) + 1; y[n,o,i,j] = sum_{c,a,b} x_pad[n, c, s i + a, s j + b] w[o,c,a,b]; "
          "col2im is the adjoint (transpose) of im2col; see docs/convolution.md."),
-        needs=("matmul_broadcast_backward",),
-        examples=("dcgan.py", "cgan.py", "acgan.py", "cyclegan.py"),
     ),
     Assignment(
         "discriminator_loss_gradient", "the discriminator's loss from logits, and its gradient",
@@ -132,7 +123,6 @@ ASSIGNMENTS = (
          "L_D = -mean log sigma(a_r) - mean log sigma(-a_f); dL_D/da_r = (sigma(a_r) - 1)/N, "
          "dL_D/da_f = sigma(a_f)/M; see docs/minimax_game.md."),
         needs=("softplus_log_sigmoid_backward",),
-        examples=("vanilla_gan.py", "dcgan.py", "cgan.py", "acgan.py", "gan_1d.py", "cyclegan.py"),
     ),
     Assignment(
         "generator_losses", "the saturating and the non-saturating generator losses",
@@ -144,7 +134,6 @@ ASSIGNMENTS = (
          "saturating: L_G = mean log sigma(-a), dL/da = -sigma(a)/N; non-saturating: L_G = -mean log sigma(a), "
          "dL/da = -(1 - sigma(a))/N; see docs/generator_loss.md."),
         needs=("softplus_log_sigmoid_backward",),
-        examples=("vanilla_gan.py", "dcgan.py", "cgan.py", "acgan.py", "gan_1d.py", "cyclegan.py"),
     ),
     Assignment(
         "training_step", "the alternating training step of Algorithm 1",
@@ -160,7 +149,6 @@ ASSIGNMENTS = (
          "Goodfellow et al. 2014, Algorithm 1: for k steps, ascend V(D, G) in D's weights on m real samples "
          "and m noise samples; then descend in G's weights on m noise samples; see docs/minimax_game.md."),
         points=15,
-        examples=("vanilla_gan.py",),
     ),
     Assignment(
         "gradient_penalty", "WGAN-GP's gradient penalty, by autograd and by hand",
@@ -174,8 +162,6 @@ ASSIGNMENTS = (
          "that the penalty can be differentiated again into the weights. The norm is over all of a sample's axes.",
          "P = lam E[(||grad_x D(x_hat)||_2 - 1)^2], x_hat = eps x + (1 - eps) G(z), eps ~ U[0, 1] per sample; "
          "see docs/wgan.md."),
-        needs=("matmul_broadcast_backward", "leaky_relu_backward"),
-        examples=("wgan_gp.py",),
     ),
     Assignment(
         "wgan_clipping", "the WGAN critic and generator losses, and weight clipping",
@@ -188,7 +174,6 @@ ASSIGNMENTS = (
          "themselves, in place, not on their gradients.",
          "L_C = mean C(G(z)) - mean C(x), L_G = -mean C(G(z)); w <- clip(w, -c, c) for every parameter; "
          "see docs/wgan.md."),
-        examples=("wgan.py",),
     ),
     Assignment(
         "feature_matching", "feature matching (Improved GAN)",
@@ -198,7 +183,6 @@ ASSIGNMENTS = (
         ("Average each side's features over its batch first (flattening each sample), then take the squared "
          "Euclidean distance of the two means, summed over the features.",
          "L = || mean_x f(x) - mean_z f(G(z)) ||_2^2; dL/df_fake,m = -2 (mu_r - mu_f)/M; see docs/improved_gan.md."),
-        examples=("improved_gan.py",),
     ),
     Assignment(
         "minibatch_discrimination", "minibatch discrimination (Improved GAN)",
@@ -209,7 +193,6 @@ ASSIGNMENTS = (
          "with an L1 distance, and add up exp(-distance) over the batch (the sample itself included).",
          "M_n = f_n T (B x C), c_b(x_i, x_j) = exp(-||M_i,b - M_j,b||_1), o(x_i)_b = sum_j c_b(x_i, x_j); "
          "see docs/improved_gan.md."),
-        examples=("improved_gan.py",),
     ),
     Assignment(
         "adam_update", "one Adam step, with its bias correction",
@@ -221,7 +204,6 @@ ASSIGNMENTS = (
          "you use them (the state keeps the uncorrected averages); then step against the gradient.",
          "m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t), "
          "theta = theta - lr m_hat / (sqrt(v_hat) + eps); see docs/optimizers.md."),
-        examples=("all of them",),
     ),
     Assignment(
         "pen_and_paper", "pen and paper: numbers the theory predicts",
@@ -241,6 +223,21 @@ ASSIGNMENTS = (
         points=8,
     ),
 )
+
+_CORE = ("matmul_broadcast_backward", "leaky_relu_backward", "softplus_log_sigmoid_backward", "adam_update")
+_GAN = ("discriminator_loss_gradient", "generator_losses")
+EXAMPLES = {
+    "gan_1d.py": _CORE + _GAN,
+    "vanilla_gan.py": _CORE + ("batchnorm_backward",) + _GAN,
+    "dcgan.py": _CORE + ("batchnorm_backward", "conv2d_im2col") + _GAN,
+    "cgan.py": _CORE + ("batchnorm_backward",) + _GAN,
+    "acgan.py": _CORE + ("batchnorm_backward", "conv2d_im2col") + _GAN,
+    "cyclegan.py": _CORE + ("batchnorm_backward", "conv2d_im2col") + _GAN,
+    "wgan.py": ("matmul_broadcast_backward", "leaky_relu_backward", "wgan_clipping"),
+    "wgan_gp.py": _CORE + ("batchnorm_backward", "gradient_penalty", "wgan_clipping") + _GAN,
+    "improved_gan.py": _CORE + ("batchnorm_backward", "feature_matching", "minibatch_discrimination") + _GAN,
+}
+"""The assignments each example's code runs through (examples/NAME): when all are done, it runs on yours."""
 
 BY_NAME = {a.name: a for a in ASSIGNMENTS}
 NAMES = tuple(BY_NAME)
