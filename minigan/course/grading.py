@@ -149,5 +149,5 @@ def table(report):
             lines.append(f"    ... and {len(messages) - 2} more messages: python -m minigan.course grade DIR --json")
     lines.append(f"score {report['score']} / {report['total']}")
     if report["score"] < report["total"]:
-        lines.append("a hint: python -m minigan.course hint NAME (run it again for the next, more precise hint)")
+        lines.append("a hint: python -m minigan.course hint NAME (the direction), then --level 2 (the formula)")
     return "\n".join(lines)
