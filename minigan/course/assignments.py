@@ -167,7 +167,7 @@ ASSIGNMENTS = (
         "wgan_clipping", "the WGAN critic and generator losses, and weight clipping",
         (Target("minigan/gan/losses.py:wasserstein_critic_loss", "the critic's loss, to minimise"),
          Target("minigan/gan/losses.py:wasserstein_generator_loss", "the generator's loss, to minimise"),
-         Target("minigan/gan/losses.py:clip_weights_",
+         Target("minigan/gan/constraints.py:clip_weights_",
                 "clip every parameter's values into [-c, c], in place (after the critic's step)")),
         "wgan.md",
         ("The critic maximises E[C(x)] - E[C(G(z))]; a loss is minimised. Clipping acts on the weights "

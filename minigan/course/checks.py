@@ -258,14 +258,14 @@ def _logit_cases():
 
 
 def _d_loss_probe(case):
-    from minigan.gan.losses import d_loss_minimax
+    from minigan.gan import d_loss_minimax
 
     loss, (gr, gf) = grads_of(d_loss_minimax, [case["a_real"], case["a_fake"]])
     return {"L_D": loss.data, "dL_D/da_real": gr, "dL_D/da_fake": gf}
 
 
 def _d_loss_live():
-    from minigan.gan.losses import d_loss_minimax
+    from minigan.gan import d_loss_minimax
 
     return _grad_checks("d_loss_minimax", d_loss_minimax, lambda: [randn(4, scale=2.0), randn(3, scale=2.0)])
 
@@ -283,7 +283,7 @@ def _g_cases():
 
 
 def _g_probe(case):
-    from minigan.gan.losses import g_loss
+    from minigan.gan import g_loss
 
     out = {}
     for saturating in (True, False):
@@ -310,7 +310,7 @@ def _wgan_cases():
 
 
 def _wgan_probe(case):
-    from minigan.gan.losses import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
+    from minigan.gan import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
 
     loss_c, (gr, gf) = grads_of(wasserstein_critic_loss, [case["real"], case["fake"]])
     loss_g, (gg,) = grads_of(wasserstein_generator_loss, [case["fake"]])
@@ -338,14 +338,14 @@ def _fm_cases():
 
 
 def _fm_probe(case):
-    from minigan.gan.tricks import feature_matching_loss
+    from minigan.gan import feature_matching_loss
 
     loss, (gr, gf) = grads_of(feature_matching_loss, [case["f_real"], case["f_fake"]])
     return {"L": loss.data, "dL/df_real": gr, "dL/df_fake": gf}
 
 
 def _fm_live():
-    from minigan.gan.tricks import feature_matching_loss
+    from minigan.gan import feature_matching_loss
 
     return _grad_checks("feature_matching_loss", feature_matching_loss, lambda: [randn(3, 4), randn(2, 4)], False)
 
@@ -363,7 +363,7 @@ def _mbd_cases():
 
 
 def _mbd_probe(case):
-    from minigan.gan.tricks import minibatch_discrimination
+    from minigan.gan import minibatch_discrimination
 
     o, (gf, gt) = grads_of(lambda f, t: minibatch_discrimination(f, t, case["num_kernels"]),
                            [case["features"], case["T"]], case["gy"])
@@ -403,7 +403,7 @@ def _gp_cases():
 
 
 def _gp_probe(case):
-    from minigan.gan.penalty import gradient_penalty, gradient_penalty_mlp_by_hand
+    from minigan.gan import gradient_penalty, gradient_penalty_mlp_by_hand
 
     if case["kind"] == "autograd":
         def penalty(w1, b1, w2):
@@ -424,7 +424,7 @@ def _gp_probe(case):
 
 
 def _gp_live():
-    from minigan.gan.penalty import gradient_penalty
+    from minigan.gan import gradient_penalty
 
     def penalty_of_weights(w1, b1, w2):
         with seeded(3):
