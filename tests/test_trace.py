@@ -76,11 +76,12 @@ class _RightSquare(_WrongSquare):
 
 
 @pytest.mark.parametrize("size", [5, 400])  # element by element, and along directions for a large input
-def test_check_passes_on_a_correct_op_and_fails_on_a_wrong_backward(size):
+@pytest.mark.parametrize("scale", [3.0, 1e-7])  # a tiny dL/dy (a GAN's 1/N, deep in a net) must not hide the slip
+def test_check_passes_on_a_correct_op_and_fails_on_a_wrong_backward(size, scale):
     data = mg.randn(size).numpy().astype("float64")
     for function, should_pass in ((_RightSquare, True), (_WrongSquare, False)):
         x = mg.tensor(data, requires_grad=True)
-        loss = (function.apply(x.tanh()) * 3.0).sum()
+        loss = (function.apply(x.tanh()) * scale).sum()
         with mg.trace() as t:
             loss.backward()
         if should_pass:
