@@ -34,6 +34,7 @@ gives buttons in a notebook::
 """
 
 import io
+import os
 import shutil
 
 import minigan as mg
@@ -339,13 +340,18 @@ def _latent(points, latent_dim):
     return Tensor(out)
 
 
-def show(fig_or_png):
-    """Show a figure or PNG bytes inline in a notebook (as a PNG, so it works under any matplotlib backend)."""
+def show(picture):
+    """Show a figure, PNG bytes or a PNG/GIF file inline in a notebook (as an image: any matplotlib backend works).
+
+    A figure is closed after it is shown. Outside IPython nothing is displayed.
+    """
     from IPython.display import Image, display
 
-    if isinstance(fig_or_png, bytes):
-        return display(Image(fig_or_png))
+    if isinstance(picture, bytes):
+        return display(Image(data=picture))
+    if isinstance(picture, (str, os.PathLike)):
+        return display(Image(filename=str(picture)))
     buffer = io.BytesIO()
-    fig_or_png.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    pyplot().close(fig_or_png)
-    return display(Image(buffer.getvalue()))
+    picture.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    pyplot().close(picture)
+    return display(Image(data=buffer.getvalue()))

@@ -139,10 +139,14 @@ class Trace:
         return self.rows[i]
 
     # --- reading
-    def table(self, values=3):
-        """The rows as text: op, derivative, and dL/dy and each dL/dx_k with shape and first ``values`` values."""
+    def table(self, values=3, limit=None):
+        """The rows as text: op, derivative, and dL/dy and each dL/dx_k with shape and first ``values`` values.
+
+        ``limit`` shows only the first rows (and says how many were left out).
+        """
         lines = [f"{'#':>3}  {'op':<14} {'gradient':<10} {'shape':<10} values"]
-        for i, row in enumerate(self.rows):
+        shown = self.rows if limit is None else self.rows[:limit]
+        for i, row in enumerate(shown):
             status = "" if row.status == "not checked" else f"   [check: {row.status}]"
             lines.append(f"{i:>3}  {row.op:<14} {row.formula}{status}")
             lines.append(f"{'':>3}  {'':<14} {'in dL/dy':<10} {_shape(row.grad_output):<10} "
@@ -150,6 +154,8 @@ class Trace:
             for k, g in enumerate(row.grad_inputs):
                 if g is not None:
                     lines.append(f"{'':>3}  {'':<14} {f'out dL/dx{k}':<10} {_shape(g):<10} {_values(g, values)}")
+        if len(shown) < len(self.rows):
+            lines.append(f"... and {len(self.rows) - len(shown)} more rows")
         return "\n".join(lines)
 
     def __str__(self):
