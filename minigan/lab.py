@@ -246,18 +246,27 @@ class Lab:
         ax.set_title("the latent grid z in [-2.5, 2.5]^2, mapped through G", fontsize=9)
 
     def _draw_line(self, ax, kinds, resolution):
+        """D(x) on [0, 1] (left axis), the two densities as histograms (right axis), arrows below the line."""
         xs = xp.linspace(-self.limit, self.limit, 4 * resolution)
-        ax.plot(backend.to_numpy(xs), self.d_probability(xs[:, None]), color="tab:blue", label="D(x)")
-        ax.hist(self.fixed_real[:, 0], bins=40, density=True, color="tab:green", alpha=0.4, label="real")
         fake = self.fakes()
-        ax.hist(fake[:, 0], bins=40, density=True, color="tab:purple", alpha=0.4, label="G(z)")
-        fields = {kind: generator_gradient(self.D, fake, kind == "saturating") for kind in kinds}
+        density = ax.twinx()
+        bins = [float(v) for v in xp.linspace(-self.limit, self.limit, 81)]
+        density.hist(self.fixed_real[:, 0], bins=bins, density=True, color="tab:green", alpha=0.35, label="real")
+        density.hist(fake[:, 0], bins=bins, density=True, color="tab:purple", alpha=0.35, label="G(z)")
+        density.set_ylabel("density (histograms)", fontsize=8)
+        density.legend(loc="upper right", fontsize=6)
+        ax.plot(backend.to_numpy(xs), self.d_probability(xs[:, None]), color="tab:blue", lw=2, label="D(x)")
+        fields = {kind: generator_gradient(self.D, fake, kind == "saturating")[: self.n_arrows]
+                  for kind in sorted(kinds, reverse=True)}
         scale = self._arrow_scale(fields.values())
+        at = fake[: self.n_arrows, 0]
         for row, (kind, field) in enumerate(fields.items()):
-            y = [-0.06 * (row + 1)] * len(fake)
-            ax.quiver(fake[:, 0], y, field[:, 0], [0.0] * len(fake), angles="xy", scale_units="xy", scale=scale,
-                      width=0.003, color="tab:red" if kind == "saturating" else "black", label=f"-dL_G/dx ({kind})")
+            y = [-0.08 * (row + 1)] * len(at)
+            ax.quiver(at, y, field[:, 0], [0.0] * len(at), angles="xy", scale_units="xy", scale=scale,
+                      width=0.004, color="tab:red" if kind == "saturating" else "black", label=f"-dL_G/dx ({kind})")
         ax.set_xlim(-self.limit, self.limit)
+        ax.set_ylim(-0.08 * (len(fields) + 1), 1.05)
+        ax.set_ylabel("D(x)")
         ax.legend(loc="upper left", fontsize=6)
         ax.set_title("D(x), the real and generated densities, and the pushes on the fakes", fontsize=9)
 
