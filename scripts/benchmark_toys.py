@@ -204,7 +204,8 @@ def machine():
     except (OSError, StopIteration):
         pass
     return {"cpu": cpu, "numpy": backend.numpy.__version__, "backend": mg.BACKEND,
-            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset")}
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
+            "blas_coretype": os.environ.get("OPENBLAS_CORETYPE", "auto")}
 
 
 def run_one(args, toy, method, seed):
@@ -360,7 +361,8 @@ def write_page(out, page):
         raise SystemExit(f"no records under {out}: run `benchmark_toys.py run --out {out}` first")
     settings = sorted({json.dumps(r["settings"], sort_keys=True) for r in records})
     cpus = sorted({f"{r['machine']['cpu']} (NumPy {r['machine']['numpy']}, "
-                   f"OPENBLAS_NUM_THREADS={r['machine']['blas_threads']})" for r in records})
+                   f"OPENBLAS_NUM_THREADS={r['machine']['blas_threads']}, "
+                   f"OPENBLAS_CORETYPE={r['machine'].get('blas_coretype', 'auto')})" for r in records})
     lines = [
         "# The like-for-like benchmark on ring-8 and grid-25: results",
         "",
