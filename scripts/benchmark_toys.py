@@ -389,20 +389,23 @@ def write_page(out, page):
               "percentage points).", ""]
     lines += paired_ranking(out) + [""]
     for toy, rows in sorted(table.items(), key=lambda item: item[0] != "ring"):
-        panels, modes = {}, None
-        for name in sorted(rows, key=_order):
-            first = rows[name][0]
-            npz = pathlib.Path(out) / toy / name / f"seed{first['seed']}.npz"
-            arrays = load_npz(npz)
-            modes = arrays["modes"]
-            m = first["metrics"]
-            title = (f"{row_label(name)}\nseed {first['seed']}: {m['modes_captured']} / "
-                     f"{m['modes_captured_strict']} strict, {100 * m['high_quality_fraction']:.0f}% HQ")
-            panels[title] = arrays["samples"]
-        picture = page.parent / f"{toy}_points.png"
-        plot_points_2d(panels, picture, modes=modes, title=f"{toy}: the samples of the first seed of each row",
-                       limit=3.5 if toy == "ring" else 6.5)
-        lines += [f"![{toy}]({os.path.relpath(picture, page.parent)})", ""]
+        for sharpened in (False, True):
+            panels, modes = {}, None
+            for name in sorted((name for name in rows if name.endswith("+sharpen") == sharpened), key=_order):
+                first = rows[name][0]
+                arrays = load_npz(pathlib.Path(out) / toy / name / f"seed{first['seed']}.npz")
+                modes = arrays["modes"]
+                m = first["metrics"]
+                title = (f"{row_label(name)}\nseed {first['seed']}: {m['modes_captured']} / "
+                         f"{m['modes_captured_strict']} strict, {100 * m['high_quality_fraction']:.0f}% HQ")
+                panels[title] = arrays["samples"]
+            if not panels:
+                continue
+            picture = page.parent / f"{toy}_points{'_sharpen' if sharpened else ''}.png"
+            plot_points_2d(panels, picture, modes=modes, limit=3.5 if toy == "ring" else 6.5,
+                           title=f"{toy}{' after sharpening' if sharpened else ''}: the first seed of each row "
+                                 "(modes lenient / strict)")
+            lines += [f"![{toy}]({os.path.relpath(picture, page.parent)})", ""]
     page.write_text("\n".join(lines))
     return page
 
@@ -477,7 +480,8 @@ def main(argv=None):
         if args.page:
             print(f"wrote {write_page(args.out, args.page)}")
         return
-    todo = [(toy, method, seed) for toy in args.toys for method in args.methods for seed in args.seeds
+    # seed by seed, so that a study stopped early has every method on its first seeds
+    todo = [(toy, method, seed) for toy in args.toys for seed in args.seeds for method in args.methods
             if args.force or not final_record_path(args, toy, method, seed).exists()]
     if args.jobs > 1:
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
