@@ -41,7 +41,7 @@ import operator
 
 from minigan import backend
 from minigan.backend import xp
-from minigan.tensor import Function, as_tensor, is_grad_enabled
+from minigan.tensor import Function, ShapeError, as_tensor, is_grad_enabled
 
 # --------------------------------------------------------------------- the two moves: im2col and col2im
 
@@ -266,11 +266,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     _check_image(x, weight, "conv2d", channel_axis=1)
     for axis, (size, k, p) in enumerate(zip(x.shape[2:], weight.shape[2:], padding)):
         if k > size + 2 * p:
-            raise ValueError(
+            raise ShapeError(
                 f"conv2d: kernel size {tuple(weight.shape[2:])} is larger than the padded input "
                 f"{tuple(n + 2 * q for n, q in zip(x.shape[2:], padding))} (input shape {tuple(x.shape)}, "
                 f"padding {padding}) along {('height', 'width')[axis]}; use a larger input, more padding "
-                "or a smaller kernel."
+                "or a smaller kernel.",
+                f"input {('height', 'width')[axis]} of at least {k - 2 * p} for a kernel of {k}",
+                x.shape,
             )
     keep_columns = is_grad_enabled() and weight.requires_grad
     y = Conv2d.apply(x, weight, stride=stride, padding=padding, keep_columns=keep_columns)
@@ -288,20 +290,17 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     stride, padding = _pair(stride, "conv_transpose2d", "stride", 1), _pair(padding, "conv_transpose2d", "padding", 0)
     output_padding = _pair(output_padding, "conv_transpose2d", "output_padding", 0)
     _check_image(x, weight, "conv_transpose2d", channel_axis=0)
-    for op, s in zip(output_padding, stride):
-        if op >= s:
-            raise ValueError(
-                f"conv_transpose2d: output_padding {output_padding} must be smaller than stride {stride} "
-                "in each dimension."
-            )
+    check_output_padding(output_padding, stride, "conv_transpose2d")
     output_size = tuple(
         (n - 1) * s - 2 * p + k + op
         for n, s, p, k, op in zip(x.shape[2:], stride, padding, weight.shape[2:], output_padding)
     )
     if min(output_size) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"conv_transpose2d: input shape {tuple(x.shape)} with weight shape {tuple(weight.shape)}, "
-            f"stride {stride}, padding {padding} gives an empty output of size {output_size}; use less padding."
+            f"stride {stride}, padding {padding} gives an empty output of size {output_size}; use less padding.",
+            f"an input {'height' if output_size[0] < 1 else 'width'} that gives a positive output size",
+            x.shape,
         )
     y = ConvTranspose2d.apply(x, weight, stride=stride, padding=padding, output_size=output_size)
     return _add_bias(y, bias, weight.shape[1], "conv_transpose2d")
@@ -353,20 +352,29 @@ def _pair(value, op, name, minimum):
     return pair
 
 
+def check_output_padding(output_padding, stride, op):
+    """output_padding < stride in each dimension (both pairs): it picks one of the stride sizes conv2d maps to H."""
+    if any(o >= s for o, s in zip(output_padding, stride)):
+        raise ValueError(
+            f"{op}: output_padding {output_padding} must be smaller than stride {stride} in each dimension."
+        )
+
+
 def _check_image(x, weight, op, channel_axis):
     if weight.ndim != 4:
         layout = "(out, in, k_h, k_w)" if channel_axis == 1 else "(in, out, k_h, k_w)"
         raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {tuple(weight.shape)}.")
     if x.ndim != 4:
         hint = " (add a batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
-        raise ValueError(
-            f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}{hint}."
-        )
+        expected = "a 4-D input (batch, channels, height, width)"
+        raise ShapeError(f"{op}: expected {expected}, got shape {tuple(x.shape)}{hint}.", expected, x.shape)
     channels = weight.shape[channel_axis]
     if x.shape[1] != channels:
-        raise ValueError(
-            f"{op}: expected input with {channels} channel{'s' if channels != 1 else ''} "
-            f"(weight shape {tuple(weight.shape)}), got shape {tuple(x.shape)}."
+        expected = f"input with {channels} channel{'s' if channels != 1 else ''}"
+        raise ShapeError(
+            f"{op}: expected {expected} (weight shape {tuple(weight.shape)}), got shape {tuple(x.shape)}.",
+            expected,
+            x.shape,
         )
 
 

@@ -10,7 +10,7 @@ from minigan import backend
 from minigan.backend import xp
 from minigan.ops.activation import softplus
 from minigan.ops.reduce import mean, sum, sum_to
-from minigan.tensor import Function, Tensor, as_tensor, is_grad_enabled
+from minigan.tensor import Function, ShapeError, Tensor, as_tensor, is_grad_enabled
 
 # --------------------------------------------------------------------- linear
 
@@ -49,9 +49,11 @@ class Linear(Function):
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias, over the last axis of x (PyTorch's ``F.linear``)."""
     if x.shape[-1:] != weight.shape[1:]:
-        raise ValueError(
+        raise ShapeError(
             f"linear: x has {x.shape[-1] if x.ndim else 0} features in its last dimension "
-            f"(shape {tuple(x.shape)}) but weight of shape {tuple(weight.shape)} expects {weight.shape[1]}."
+            f"(shape {tuple(x.shape)}) but weight of shape {tuple(weight.shape)} expects {weight.shape[1]}.",
+            f"input with {weight.shape[1]} features in its last dimension",
+            x.shape,
         )
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
@@ -219,9 +221,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     weight, bias = _affine(weight, bias, shape, x)
     if training:
         if x.size // max(channels, 1) < 2:
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm: expected more than 1 value per channel when training, got input of shape "
-                f"{tuple(x.shape)}; use a batch of 2 or more, or evaluation mode."
+                f"{tuple(x.shape)}; use a batch of 2 or more, or evaluation mode.",
+                "more than 1 value per channel when training (use a batch of 2 or more, or .eval())",
+                x.shape,
             )
         running = None if running_mean is None else (running_mean.data, running_var.data, momentum)
         axes = (0,) + tuple(range(2, x.ndim))
@@ -241,10 +245,9 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(x.shape[x.ndim - k :]) != normalized_shape or x.ndim < k:
-        raise ValueError(
-            f"layer_norm: expected input whose last dimensions are {normalized_shape}, got shape {tuple(x.shape)}."
-        )
+    if x.ndim < k or tuple(x.shape[x.ndim - k :]) != normalized_shape:
+        expected = f"input whose last dimensions are {normalized_shape}"
+        raise ShapeError(f"layer_norm: expected {expected}, got shape {tuple(x.shape)}.", expected, x.shape)
     weight, bias = _affine(weight, bias, normalized_shape, x)
     return Normalize.apply(x, weight, bias, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
 
@@ -258,14 +261,19 @@ def dropout(x, p=0.5, training=True):
     Dividing by 1 - p ("inverted dropout") keeps E[y] = x, so evaluation needs no
     rescaling. dy/dx = m / (1 - p): the mask is a constant of the graph.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
+    check_dropout_probability(p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * Tensor(xp.zeros(x.shape, dtype=x.dtype))
     keep = backend.rand(*x.shape, dtype=x.dtype) >= p
     return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
+
+
+def check_dropout_probability(p):
+    """0 <= p <= 1, else a ValueError (F.dropout checks each call; nn.Dropout when it is made)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
 
 
 def embedding(indices, weight):
