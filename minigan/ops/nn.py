@@ -135,53 +135,62 @@ class BatchNorm(Normalize):
     gamma is then constant over the statistics axes, so it factors out of the
     means of h = gamma g, and those means are the sums dL/dbeta and dL/dgamma
     divided by m. The backward of :class:`Normalize` becomes the classic formula
-
-        dL/dbeta = sum(g),   dL/dgamma = sum(g x̂),
-        dL/dx    = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
-
-    (sums over the batch and spatial axes, per channel): the same numbers with
-    fewer passes over the activations. When no graph is recorded (no
-    ``create_graph``), :meth:`_backward_arrays` computes these same lines on
-    the raw arrays, in place.
+    of :func:`batch_norm_backward`. When no graph is recorded (no
+    ``create_graph``), :func:`batch_norm_backward_fast` computes the same lines
+    on the raw arrays, in place.
     """
 
     def backward(self, g):
-        if not is_grad_enabled():
-            return tuple(None if a is None else Tensor(a) for a in self._backward_arrays(g.data))
         x, weight, _ = self.inputs
         x_hat, inv_std = self._normalized(x)
-        gb = sum(g, self.axes, keepdims=True)
-        gw = sum(g * x_hat, self.axes, keepdims=True)
+        if is_grad_enabled():  # create_graph: the formula op by op, so that it can be differentiated again
+            return batch_norm_backward(g, x_hat, weight, inv_std, self.axes, self.needs_input_grad)
+        return batch_norm_backward_fast(g, x_hat, weight, inv_std, self.axes, self.needs_input_grad)
+
+
+def batch_norm_backward(g, x_hat, weight, inv_std, axes, needs_input_grad=(True, True, True)):
+    r"""The gradients (dL/dx, dL/dgamma, dL/dbeta) of y = gamma x̂ + beta, x̂ = (x - mu) s, from g = dL/dy.
+
+        dL/dbeta  = sum(g),    dL/dgamma = sum(g x̂),
+        dL/dx     = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
+
+    with sums over ``axes`` (batch and spatial), m the number of elements each
+    sum takes in, and s = 1 / sqrt(var + eps). Tensors in, Tensors out, made of
+    ops, so the result can be differentiated again. A gradient whose entry in
+    ``needs_input_grad`` is False comes back as None.
+    """
+    gb = sum(g, axes, keepdims=True)
+    gw = sum(g * x_hat, axes, keepdims=True)
+    gx = None
+    if needs_input_grad[0]:
+        m = x_hat.size // gb.size
+        gx = (weight * inv_std) * (g - gb * (1.0 / m) - x_hat * (gw * (1.0 / m)))
+    return gx, gw if needs_input_grad[1] else None, gb if needs_input_grad[2] else None
+
+
+def batch_norm_backward_fast(g, x_hat, weight, inv_std, axes, needs_input_grad=(True, True, True)):
+    """:func:`batch_norm_backward` on the raw arrays, in place: one image-sized temporary, no graph.
+
+    g is first laid out in x̂'s memory order (a gradient coming back through a
+    reshape is often not): NumPy is several times slower on operands whose
+    memory orders differ.
+    """
+    g, x_hat, weight, inv_std = g.data, x_hat.data, weight.data, inv_std.data
+    if g.strides != x_hat.strides:
+        g = _copy_like(g, x_hat)
+    m = x_hat.size // inv_std.size
+    gb = g.sum(axis=axes, keepdims=True)                    # dL/dbeta  = sum(g)
+    gx = g * x_hat
+    gw = gx.sum(axis=axes, keepdims=True)                   # dL/dgamma = sum(g x̂)
+    if not needs_input_grad[0]:
         gx = None
-        if self.needs_input_grad[0]:
-            m = x.size // gb.size
-            gx = (weight * inv_std) * (g - gb * (1.0 / m) - x_hat * (gw * (1.0 / m)))
-        return gx, gw if self.needs_input_grad[1] else None, gb if self.needs_input_grad[2] else None
-
-    def _backward_arrays(self, g):
-        """:meth:`backward` on arrays, for when nothing will differentiate it: one image-sized temporary.
-
-        g is first laid out in x's memory order (a gradient coming back through a
-        reshape is often not): NumPy is several times slower on operands whose
-        memory orders differ.
-        """
-        x, weight = self.inputs[0].data, self.inputs[1].data
-        if g.strides != x.strides:
-            g = _copy_like(g, x)
-        x_hat = x - self.mean
-        x_hat *= self.inv_std
-        m = x.size // self.mean.size
-        gb = g.sum(axis=self.axes, keepdims=True)               # dL/dbeta  = sum(g)
-        gx = g * x_hat
-        gw = gx.sum(axis=self.axes, keepdims=True)              # dL/dgamma = sum(g x̂)
-        if not self.needs_input_grad[0]:
-            gx = None
-        else:                                                   # dL/dx = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
-            xp.multiply(x_hat, gw / m, out=gx)
-            gx += gb / m
-            xp.subtract(g, gx, out=gx)
-            gx *= weight * self.inv_std
-        return gx, gw if self.needs_input_grad[1] else None, gb if self.needs_input_grad[2] else None
+    else:                                                   # dL/dx = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
+        xp.multiply(x_hat, gw / m, out=gx)
+        gx += gb / m
+        xp.subtract(g, gx, out=gx)
+        gx *= weight * inv_std
+    grads = (gx, gw if needs_input_grad[1] else None, gb if needs_input_grad[2] else None)
+    return tuple(None if a is None else Tensor(a) for a in grads)
 
 
 def _copy_like(a, like):
