@@ -145,6 +145,7 @@ class GetItem(Function):
 
     def forward(self, x, index):
         self.index = index
+        backend.check_index_bounds(index, x.shape)  # CuPy would wrap an out-of-range index around silently
         return x[index]
 
     def backward(self, gy):
