@@ -60,14 +60,15 @@ def _output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def im2col(x, kernel_size, stride, padding):
-    """Every (k_h, k_w) window of the padded x (N, C, H, W) as a column: (N, C k_h k_w, H_out W_out).
+def im2col(x, kernel, stride, padding):
+    """Every (k_h, k_w) window of the padded x (N, C, H, W) as a column: (N, C k_h k_w, H_out, W_out).
 
-    Rows are ordered (c, a, b). One strided slice per kernel offset (a, b)
-    copies that offset's pixel of every window at once:
-    cols[n, (c, a, b), (i, j)] = x_pad[n, c, s_h i + a, s_w j + b].
+    ``kernel``, ``stride`` and ``padding`` are (h, w) pairs. Column (i, j) is the
+    window under output pixel (i, j), its rows ordered (c, a, b):
+    cols[n, (c, a, b), i, j] = x_pad[n, c, s_h i + a, s_w j + b]. One strided
+    slice per kernel offset (a, b) copies that offset's pixel of every window at once.
     """
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = x.shape
     h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
     padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -75,12 +76,12 @@ def im2col(x, kernel_size, stride, padding):
     for a in range(kh):
         for b in range(kw):
             cols[:, :, a, b] = padded[:, :, a : a + sh * h_out : sh, b : b + sw * w_out : sw]
-    return cols.reshape(n, c * kh * kw, h_out * w_out)
+    return cols.reshape(n, c * kh * kw, h_out, w_out)
 
 
-def col2im(cols, image_shape, kernel_size, stride, padding):
+def col2im(cols, image_shape, kernel, stride, padding):
     """The adjoint of :func:`im2col`: add each column's values back where they were copied from, crop the padding."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = image_shape
     h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
     cols = cols.reshape(n, c, kh, kw, h_out, w_out)
@@ -92,22 +93,21 @@ def col2im(cols, image_shape, kernel_size, stride, padding):
 
 
 def conv2d_reference(x, weight, stride, padding, kept=None):
-    r"""y = conv2d(x, w) as the formula says: Y[n] = W cols[n], with W the weight flattened to (O, C k_h k_w).
+    r"""y = conv2d(x, w) as the formula says: y[n] = W cols[n], with W the weight flattened to (O, C k_h k_w).
 
     y[n, o, i, j] = sum_{c,a,b} w[o, c, a, b] x_pad[n, c, s_h i + a, s_w j + b].
     (``kept``: a dict in which :func:`conv2d_fast` leaves its columns for the
     weight-gradient; the plain path leaves nothing, and the gradient recomputes them.)
     """
-    o, _, kh, kw = weight.shape
-    n, _, h, w = x.shape
-    cols = im2col(x, (kh, kw), stride, padding)                  # (N, C k_h k_w, H_out W_out)
-    y = weight.reshape(o, -1) @ cols                              # (N, O, H_out W_out)
-    h_out, w_out = _output_size(h, kh, stride[0], padding[0]), _output_size(w, kw, stride[1], padding[1])
+    o = weight.shape[0]
+    cols = im2col(x, weight.shape[2:], stride, padding)           # (N, C k_h k_w, H_out, W_out)
+    n, rows, h_out, w_out = cols.shape
+    y = weight.reshape(o, rows) @ cols.reshape(n, rows, h_out * w_out)    # (N, O, H_out W_out)
     return y.reshape(n, o, h_out, w_out)
 
 
 def conv_transpose2d_reference(x, weight, stride, padding, output_size):
-    r"""y = conv_transpose2d(x, w) = C_w^T x, the adjoint of conv2d: y = col2im(W^T X[n]).
+    r"""y = conv_transpose2d(x, w) = C_w^T x, the adjoint of conv2d: y = col2im(W^T x[n]).
 
     w is (C_in, C_out, k_h, k_w), so W = w flattened to (C_in, C_out k_h k_w), and each input
     pixel's column W^T x[n, :, i, j] is spread over the output window it came from.
@@ -124,9 +124,10 @@ def conv2d_weight_reference(x, gy, kernel_size, stride, padding, columns=None):
     g[o, c, a, b] = sum_{n,i,j} gy[n, o, i, j] x_pad[n, c, s_h i + a, s_w j + b].
     (``columns``: what :func:`conv2d_fast` kept; the plain path recomputes im2col instead.)
     """
-    n, o = gy.shape[:2]
-    cols = im2col(x, tuple(kernel_size), stride, padding)        # (N, C k_h k_w, H_out W_out)
-    g = (gy.reshape(n, o, -1) @ cols.transpose(0, 2, 1)).sum(axis=0)   # (O, C k_h k_w)
+    cols = im2col(x, tuple(kernel_size), stride, padding)        # (N, C k_h k_w, H_out, W_out)
+    n, rows = cols.shape[:2]
+    o = gy.shape[1]
+    g = (gy.reshape(n, o, -1) @ cols.reshape(n, rows, -1).transpose(0, 2, 1)).sum(axis=0)   # (O, C k_h k_w)
     return g.reshape(o, x.shape[1], *kernel_size)
 
 
