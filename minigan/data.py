@@ -7,7 +7,8 @@
 * Toy distributions in the plane, where you can *see* mode collapse:
   :func:`gaussian_1d`, :func:`ring_of_gaussians`, :func:`grid_of_gaussians`,
   :func:`swiss_roll`, and the mode centres :func:`ring_modes`,
-  :func:`grid_modes` that the metrics compare samples against.
+  :func:`grid_modes` that the metrics compare samples against; the 2D ones by
+  name in :data:`TOY_DATASETS` (:func:`toy_dataset`).
 * :class:`DataLoader`: minibatches, reshuffled every epoch.
 
 Every random draw comes from ``backend.generator()``, so
@@ -17,6 +18,7 @@ Everything returned lives on the active backend (NumPy or CuPy), except
 """
 
 import gzip
+import inspect
 import math
 import numbers
 import operator
@@ -409,6 +411,37 @@ def swiss_roll(n, noise=0.25):
     roll = xp.stack([t * xp.cos(t), t * xp.sin(t)], axis=1)
     roll = roll + noise * backend.randn(n, 2, dtype="float64")
     return (roll / SWISS_ROLL_T_MAX).astype("float32")
+
+
+# ----------------------------------------------------------------- the toy registry
+
+
+class ToyDataset:
+    """A named 2D toy: ``sample(n)`` draws n points (n, 2), ``modes()`` gives the mode centres, ``std`` their spread.
+
+    ``std`` is read from the sampler's own default, so the data and the
+    metrics that judge samples against it cannot disagree.
+    """
+
+    def __init__(self, name, sample, modes):
+        self.name, self.sample, self.modes = name, sample, modes
+        self.std = inspect.signature(sample).parameters["std"].default
+
+    def __repr__(self):
+        return f"ToyDataset({self.name!r}, std={self.std})"
+
+
+TOY_DATASETS = {
+    "ring": ToyDataset("ring", ring_of_gaussians, ring_modes),   # 8 modes on a circle, std 0.02 (VEEGAN)
+    "grid": ToyDataset("grid", grid_of_gaussians, grid_modes),   # 25 modes on a 5x5 grid, std 0.05 (VEEGAN)
+}
+
+
+def toy_dataset(name):
+    """The :class:`ToyDataset` called ``name`` ("ring" or "grid"); one sentence naming the choices otherwise."""
+    if name not in TOY_DATASETS:
+        raise DataError(f"toy dataset must be one of {', '.join(map(repr, TOY_DATASETS))}, got {name!r}.")
+    return TOY_DATASETS[name]
 
 
 # ----------------------------------------------------------------- batches

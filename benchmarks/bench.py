@@ -1,39 +1,48 @@
-"""Speed of minigan next to PyTorch on the CPU: ``python -m minigan.bench [--cases gemm,conv]``.
+"""Speed of minigan next to PyTorch on the CPU: ``python -m benchmarks [--cases gemm,conv]`` from a checkout.
 
 Everything is timed in one process and one run, and the contenders of a row
 take turns, so they see the same machine load and their ratio is fair even on
-a busy machine. A time is the best of ``--repeat`` calls by default (as
+a busy machine. A time is the best of ``--repeat`` samples by default (as
 ``timeit`` advises: slower calls were slowed by something else), or their
-median with ``--stat median``. PyTorch (the ``bench`` extra, ``pip install
-"minigan[bench]"``) gets the same number of threads and float32; without it
-only minigan's column is filled.
+median with ``--stat median``. PyTorch (``pip install -e ".[bench]"``) gets the
+same number of threads and float32; without it only minigan's column is filled.
 
 A case is a function ``case(bench) -> list of Row`` listed in :data:`CASES`;
 add one by writing the function and listing it. ``bench.row(...)`` times
-minigan's and PyTorch's version of the same work. Rows that count FLOPs also
-time a plain 2048 x 2048 float32 matrix product in the same rotation: the
-machine's GEMM rate at that moment, the yardstick for "% of GEMM".
+minigan's and PyTorch's version of the same work with the one timer of this
+file. Rows that count FLOPs also time a plain 2048 x 2048 float32 matrix
+product in the same rotation: the machine's GEMM rate at that moment, the
+yardstick for "% of GEMM".
 
-The cases: the GEMM yardstick; one convolution's forward and gradients; whole
-training steps (DCGAN on MNIST-sized images, an MLP GAN, a WGAN-GP critic
-step), each built once from either library's ``nn``; the peak memory of a
+The cases: the GEMM yardstick; one convolution's forward and gradients; the
+training steps of three examples, with the examples' own networks (imported
+from examples/, built once with either library's ``nn``); the peak memory of a
 DCGAN training process; per-op overhead. A row may carry a target (a largest
 minigan/torch ratio or a smallest % of GEMM); the table says whether it is met.
 On a busy machine, give the run priority and compare ratios within one run::
 
-    echo -20 > /proc/$$/autogroup; nice -n -20 python -m minigan.bench
+    echo -20 > /proc/$$/autogroup; nice -n -20 python -m benchmarks
+
+This folder is not part of the package: nothing under minigan/ imports it, or torch.
 """
 
 import argparse
+import importlib.util
 import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-import minigan as mg
-from minigan import backend
-from minigan.backend import xp
-from minigan.ops.conv import conv2d
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:   # ``python benchmarks/bench.py`` from a checkout, minigan not installed
+    sys.path.insert(0, str(ROOT))
+
+import minigan as mg  # noqa: E402
+from minigan import backend  # noqa: E402
+from minigan.backend import xp  # noqa: E402
+from minigan.ops.conv import conv2d  # noqa: E402
 
 GEMM_SIZE = 2048
 ROUNDS = 5
@@ -82,24 +91,26 @@ class Bench:
         self.repeat, self.stat = repeat, {"min": min, "median": statistics.median}[stat]
         self.threads = threads or _default_threads()
         self.torch = _import_torch(self.threads) if use_torch else None
-        a, b = mg.tensor(backend.randn(GEMM_SIZE, GEMM_SIZE)), mg.tensor(backend.randn(GEMM_SIZE, GEMM_SIZE))
+        a, b = mg.randn(GEMM_SIZE, GEMM_SIZE), mg.randn(GEMM_SIZE, GEMM_SIZE)
         self.gemm = (lambda: a @ b, None)
         if self.torch is not None:
             ta, tb = self.torch_tensor(a), self.torch_tensor(b)
             self.gemm = (self.gemm[0], lambda: ta @ tb)
 
-    def row(self, name, fn, torch_fn=None, setup=None, torch_setup=None, flops=None, yardstick=True):
+    def row(self, name, fn, torch_fn=None, setup=None, torch_setup=None, flops=None, yardstick=True, number=1):
         """Time ``fn`` and (when PyTorch is here) ``torch_fn``: a :class:`Row`.
 
-        ``setup`` / ``torch_setup`` run untimed before each call. The
-        contenders take turns in blocks (``ROUNDS`` rounds; a block is one
-        warm-up call, then its share of ``repeat`` timed calls), so each runs
-        in its own steady state while both see the same drift in machine
-        load; a time is the best (or median) of its timed calls. With
-        ``flops`` and ``yardstick``, both libraries' GEMM join the rounds, and
-        the best of their rates is the row's ``gemm_gflops``.
+        ``setup`` / ``torch_setup`` run untimed before each sample. A sample
+        times ``number`` calls in a row and counts their mean (many calls, for
+        ops of a few microseconds). The contenders take turns in blocks
+        (``ROUNDS`` rounds; a block is one warm-up sample, then its share of
+        ``repeat`` timed samples), so each runs in its own steady state while
+        both see the same drift in machine load; a time is the best (or
+        median) of its timed samples. With ``flops`` and ``yardstick``, both
+        libraries' GEMM join the rounds, and the best of their rates is the
+        row's ``gemm_gflops``.
         """
-        timers = [_Timer(fn, setup)] + self._torch_timers(torch_fn, torch_setup)
+        timers = [_Timer(fn, setup, number)] + self._torch_timers(torch_fn, torch_setup, number)
         yard = []
         if flops and yardstick:
             yard = [_Timer(self.gemm[0], None)] + self._torch_timers(self.gemm[1], None)
@@ -116,8 +127,8 @@ class Bench:
             row.gemm_gflops = max(2.0 * GEMM_SIZE**3 / self.stat(t.times) / 1e9 for t in yard)
         return row
 
-    def _torch_timers(self, torch_fn, torch_setup):
-        return [_Timer(torch_fn, torch_setup)] if torch_fn is not None and self.torch is not None else []
+    def _torch_timers(self, torch_fn, torch_setup, number=1):
+        return [_Timer(torch_fn, torch_setup, number)] if torch_fn is not None and self.torch is not None else []
 
     def torch_tensor(self, t, requires_grad=False):
         """A CPU float32 torch tensor, C-contiguous (as torch makes them), with the data of the minigan Tensor ``t``."""
@@ -126,21 +137,24 @@ class Bench:
 
 
 class _Timer:
-    def __init__(self, fn, setup):
-        self.fn, self.setup, self.times = fn, setup, []
+    """The one timer of the benchmarks: wall time (``time.perf_counter``) per call, sample by sample."""
 
-    def block(self, calls):
-        """A pause, one untimed warm-up call, then ``calls`` timed ones."""
+    def __init__(self, fn, setup, number=1):
+        self.fn, self.setup, self.number, self.times = fn, setup, number, []
+
+    def block(self, samples):
+        """A pause, one untimed warm-up sample, then ``samples`` timed ones of ``number`` calls each."""
         time.sleep(SETTLE_S)
-        for i in range(calls + 1):
+        for i in range(samples + 1):
             if self.setup is not None:
                 self.setup()
             _synchronize()
             start = time.perf_counter()
-            self.fn()
+            for _ in range(self.number):
+                self.fn()
             _synchronize()
             if i > 0:
-                self.times.append(time.perf_counter() - start)
+                self.times.append((time.perf_counter() - start) / self.number)
 
 
 def _default_threads():
@@ -253,76 +267,91 @@ def _channels_last(images):
     return xp.ascontiguousarray(images.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
-def overhead(bench):
-    """Per-op overhead: microseconds per call of tiny ops (graph bookkeeping, not arithmetic)."""
+def overhead(bench, number=2000):
+    """Per-op overhead: microseconds per call of tiny ops (graph bookkeeping, not arithmetic).
+
+    On 4-element arrays the array math is a fraction of a microsecond, so
+    these rows measure what each library adds around it: making Tensors,
+    recording the op, walking the graph, running the backward ops. The same
+    lines run in both libraries (``randn``, ``*``, ``tanh``, ``@`` and
+    ``backward`` are spelled alike); PyTorch on one thread, like minigan.
+    """
+    minigan_ops = _tiny_ops(mg)
+    torch_ops = _tiny_ops(bench.torch) if bench.torch else {}
+    threads = bench.torch.get_num_threads() if bench.torch else None
+    if bench.torch:
+        bench.torch.set_num_threads(1)
     try:
-        from minigan._overhead import time_op_overhead
-    except ImportError:
-        return []
-    micros = time_op_overhead()
-    return [
-        Row(f"per-op overhead: {name}", value, micros.get(f"torch_{name}"), unit="us")
-        for name, value in micros.items()
-        if not name.startswith("torch_")
-    ]
+        rows = [bench.row(f"per-op overhead: {name}", fn, torch_ops.get(name), number=number)
+                for name, fn in minigan_ops.items()]
+    finally:
+        if bench.torch:
+            bench.torch.set_num_threads(threads)
+    for row in rows:   # seconds -> microseconds
+        row.minigan, row.torch, row.unit = row.minigan * 1e6, row.torch and row.torch * 1e6, "us"
+    return rows
 
 
-# --------------------------------------------------------------------- training steps
+def _tiny_ops(lib):
+    """name -> a call of a tiny float32 op (4 elements; a 4x4 matmul), built with ``lib`` (minigan or torch)."""
+    a, b, g = lib.randn(4, requires_grad=True), lib.randn(4, requires_grad=True), lib.randn(4)
+    m, gm = lib.randn(4, 4, requires_grad=True), lib.randn(4, 4)
+    return {
+        "mul_forward": lambda: a * b,
+        "mul_forward_backward": lambda: (a * b).backward(g),
+        "tanh_forward_backward": lambda: a.tanh().backward(g),
+        "matmul4x4_forward_backward": lambda: (m @ m).backward(gm),
+    }
+
+
+# --------------------------------------------------------------------- training steps of the examples
 #
-# torch.nn and minigan.nn share their layer names and signatures, so each
-# network below is built by one function from either library's ``nn``, and
-# PyTorch's copy starts from minigan's weights (loaded from the state_dict).
-# The steps are written once too: both libraries spell zero_grad(),
-# backward(), step(), detach() and requires_grad_() the same way.
+# The networks are the examples' own: each example builds its networks in
+# functions (build_generator, ...) that this file imports without running the
+# example. torch.nn and minigan.nn share their layer names and signatures, so
+# the same builder makes PyTorch's copy when the example's ``nn`` is torch.nn
+# (see build), and that copy starts from minigan's weights (its state_dict).
+# The step is written once too, as the examples' loops do it: a fresh fake
+# batch made under no_grad for D's step, then G's step(s) with D frozen; both
+# libraries spell randn, no_grad, zero_grad(), backward(), step() and
+# requires_grad_() the same way.
 
-LATENT = 100
 BATCH = 64
+EXAMPLES = ROOT / "examples"
 
 
-def dcgan_generator(nn):
-    """G: z (N, 100) -> Linear + BN1d + ReLU -> (128, 7, 7) -> ConvT 7->14 + BN2d + ReLU -> ConvT 14->28 + Tanh."""
-    return nn.Sequential(
-        nn.Linear(LATENT, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh(),
-    )
+def example(name):
+    """The module examples/<name>.py, imported without running it (its training is under ``__main__``)."""
+    spec = importlib.util.spec_from_file_location(f"benchmarked_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def dcgan_discriminator(nn):
-    """D: (N, 1, 28, 28) -> Conv 28->14 + LeakyReLU(0.2) -> Conv 14->7 + BN2d + LeakyReLU(0.2) -> Linear(6272, 1)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
-    )
+def build(module, builder, nn, *args):
+    """``module.builder(*args)`` with the example's ``nn`` set to ``nn`` (minigan.nn or torch.nn) while it runs."""
+    own = module.nn
+    module.nn = nn
+    try:
+        return getattr(module, builder)(*args)
+    finally:
+        module.nn = own
 
 
-def mlp_generator(nn):
-    """G: z (N, 100) -> 256 -> 512 -> 784, LeakyReLU(0.2) between, Tanh at the end."""
-    return nn.Sequential(
-        nn.Linear(LATENT, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.LeakyReLU(0.2),
-        nn.Linear(512, 784), nn.Tanh(),
-    )
-
-
-def mlp_discriminator(nn):
-    """D (or a WGAN critic): x (N, 784) -> 512 -> 256 -> 1, LeakyReLU(0.2) between."""
-    return nn.Sequential(
-        nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1),
-    )
-
-
-def gan_step(G, D, opt_G, opt_D, z, real, d_loss, g_loss):
-    """One D step on real and detached fake, then one G step (D frozen) on the same fake."""
-    fake = G(z)
+def gan_step(lib, G, D, opt_G, opt_D, real, latent_dim, d_loss, g_loss, g_steps=1):
+    """One D step on real and a fresh fake batch (made under no_grad), then ``g_steps`` G steps with D frozen."""
+    z = lib.randn(len(real), latent_dim)
+    with lib.no_grad():
+        fake = G(z)
     opt_D.zero_grad()
-    d_loss(D(real), D(fake.detach())).backward()
+    d_loss(D(real), D(fake)).backward()
     opt_D.step()
-    opt_G.zero_grad()
     D.requires_grad_(False)
-    g_loss(D(fake)).backward()
+    for _ in range(g_steps):
+        opt_G.zero_grad()
+        g_loss(D(G(lib.randn(len(real), latent_dim)))).backward()
+        opt_G.step()
     D.requires_grad_(True)
-    opt_G.step()
 
 
 def critic_step(C, opt, real, fake, penalty, lam=10.0):
@@ -362,71 +391,88 @@ def _torch_gradient_penalty(torch):
     return gradient_penalty
 
 
-def _torch_copy(bench, model, build):
-    """``build(torch.nn)`` holding the weights and buffers of the minigan ``model``."""
-    torch = bench.torch
-    copy = build(torch.nn)
+def _torch_copy(torch, model, module, builder, *args):
+    """The example's ``builder(*args)`` built with torch.nn, holding the weights and buffers of minigan's ``model``."""
+    copy = build(module, builder, torch.nn, *args)
     copy.load_state_dict({key: torch.from_numpy(value) for key, value in model.state_dict().items()})
     return copy
 
 
-def _gan_rows(bench, name, build_G, build_D, real_shape, max_ratio):
-    """A Row timing :func:`gan_step` with Adam 2e-4 (0.5, 0.999) in both libraries, batch 64."""
+# (example, generator builder and its arguments, discriminator builder and its arguments, latent size,
+#  one real image's shape, generator steps per D step, the DCGAN init): the rows that time an example's step
+GAN_EXAMPLES = {
+    "dcgan": ("dcgan", ("build_generator", 100, 32), ("build_discriminator", 32), 100, (1, 28, 28), 2, True),
+    "vanilla_gan": ("vanilla_gan", ("build_generator", 100), ("build_discriminator",), 100, (784,), 1, False),
+}
+
+
+def _networks(nn, spec, init=None):
+    module_name, (g_builder, *g_args), (d_builder, *d_args), *_ = spec
+    module = example(module_name)
+    G, D = build(module, g_builder, nn, *g_args), build(module, d_builder, nn, *d_args)
+    if init is not None:
+        G, D = init(G), init(D)
+    return module, G, D
+
+
+def _gan_rows(bench, name, spec, max_ratio):
+    """A Row timing :func:`gan_step` of an example's networks with its Adam 2e-4 (0.5, 0.999), batch 64."""
     from minigan import nn, optim
 
-    G, D = build_G(nn), build_D(nn)
-    z, real = mg.tensor(backend.randn(BATCH, LATENT)), mg.tensor(backend.rand(BATCH, *real_shape) * 2 - 1)
+    module_name, (g_builder, *g_args), (d_builder, *d_args), latent, real_shape, g_steps, dcgan_init = spec
+    module, G, D = _networks(nn, spec, nn.init.dcgan_init_ if dcgan_init else None)
+    real = mg.rand(BATCH, *real_shape) * 2 - 1
     opts = [optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D)]
     d_loss, g_loss = _minigan_losses()
     torch_fn = None
     if bench.torch:
         torch = bench.torch
-        tG, tD = _torch_copy(bench, G, build_G), _torch_copy(bench, D, build_D)
-        tz, treal = bench.torch_tensor(z), bench.torch_tensor(real)
+        tG, tD = _torch_copy(torch, G, module, g_builder, *g_args), _torch_copy(torch, D, module, d_builder, *d_args)
+        treal = bench.torch_tensor(real)
         topts = [torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (tG, tD)]
         td_loss, tg_loss = _torch_losses(torch)
 
         def torch_fn():
-            gan_step(tG, tD, *topts, tz, treal, td_loss, tg_loss)
+            gan_step(torch, tG, tD, *topts, treal, latent, td_loss, tg_loss, g_steps)
 
-    row = bench.row(name, lambda: gan_step(G, D, *opts, z, real, d_loss, g_loss), torch_fn)
+    row = bench.row(name, lambda: gan_step(mg, G, D, *opts, real, latent, d_loss, g_loss, g_steps), torch_fn)
     row.max_ratio = max_ratio
     return [row]
 
 
 def dcgan(bench):
-    """A DCGAN-MNIST training step, batch 64: D on real and detached fake, then G (non-saturating loss)."""
-    return _gan_rows(bench, "DCGAN-MNIST training step (batch 64)", dcgan_generator, dcgan_discriminator,
-                     (1, 28, 28), max_ratio=1.0)
+    """examples/dcgan.py's training step, batch 64: one D step, then its two G steps (--g-steps 2), width 32."""
+    return _gan_rows(bench, "dcgan.py step: 1 D + 2 G steps (batch 64)", GAN_EXAMPLES["dcgan"], max_ratio=1.0)
 
 
 def mlp_gan(bench):
-    """An MLP GAN training step, batch 64: G 100-256-512-784, D 784-512-256-1, LeakyReLU(0.2)."""
-    return _gan_rows(bench, "MLP GAN training step (batch 64)", mlp_generator, mlp_discriminator, (784,),
+    """examples/vanilla_gan.py's training step, batch 64: its MLPs (BatchNorm in G, Dropout in D), k = 1."""
+    return _gan_rows(bench, "vanilla_gan.py step: 1 D + 1 G step (batch 64)", GAN_EXAMPLES["vanilla_gan"],
                      max_ratio=0.7)
 
 
 def wgan_gp(bench):
-    """A WGAN-GP critic step, batch 64: MLP critic 784-512-256-1, lambda = 10, Adam 1e-4 (0, 0.9)."""
+    """examples/wgan_gp.py's critic step on digits, batch 64: its MLP critic with LayerNorm, lambda 10, Adam 1e-4."""
     from minigan import nn, optim
     from minigan.gan import gradient_penalty
 
-    C = mlp_discriminator(nn)
-    real, fake = (mg.tensor(backend.rand(BATCH, 784) * 2 - 1) for _ in range(2))
-    opt = optim.Adam(C.parameters(), lr=1e-4, betas=(0.0, 0.9))
+    module = example("wgan_gp")
+    C = build(module, "build_digit_critic", nn)
+    real, fake = (mg.rand(BATCH, 784) * 2 - 1 for _ in range(2))
+    opt = optim.Adam(C.parameters(), lr=1e-4, betas=(0.5, 0.9))
     torch_fn = None
     if bench.torch:
         torch = bench.torch
-        tC = _torch_copy(bench, C, mlp_discriminator)
+        tC = _torch_copy(torch, C, module, "build_digit_critic")
         treal, tfake = bench.torch_tensor(real), bench.torch_tensor(fake)
-        topt = torch.optim.Adam(tC.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        topt = torch.optim.Adam(tC.parameters(), lr=1e-4, betas=(0.5, 0.9))
         penalty = _torch_gradient_penalty(torch)
 
         def torch_fn():
             critic_step(tC, topt, treal, tfake, penalty)
 
-    row = bench.row("WGAN-GP critic step (MLP, batch 64)", lambda: critic_step(C, opt, real, fake, gradient_penalty),
-                    torch_fn)
+    row = bench.row("wgan_gp.py critic step (digits, batch 64)",
+                    lambda: critic_step(C, opt, real, fake, gradient_penalty), torch_fn)
     row.max_ratio = 1.0
     return [row]
 
@@ -437,24 +483,26 @@ MEMORY_STEPS = 20
 
 
 def memory_child(library, steps=MEMORY_STEPS):
-    """Run ``steps`` DCGAN training steps with ``library`` ("minigan" or "torch"); print the peak RSS in MiB.
+    """Run ``steps`` training steps of examples/dcgan.py with ``library`` ("minigan" or "torch"); print the peak RSS.
 
-    Meant for a fresh process (see :func:`memory`); the peak is that of the
-    whole process, imports included.
+    In MiB. Meant for a fresh process (see :func:`memory`); the peak is that
+    of the whole process, imports included.
     """
+    spec = GAN_EXAMPLES["dcgan"]
+    latent, real_shape, g_steps = spec[3], spec[4], spec[5]
     if library == "torch":
-        torch = _import_torch(_default_threads())
-        nn, optim, losses = torch.nn, torch.optim, _torch_losses(torch)
-        z, real = torch.randn(BATCH, LATENT), torch.rand(BATCH, 1, 28, 28) * 2 - 1
+        lib = _import_torch(_default_threads())
+        nn, optim, losses = lib.nn, lib.optim, _torch_losses(lib)
+        real = lib.rand(BATCH, *real_shape) * 2 - 1
     else:
         from minigan import nn, optim
 
-        losses = _minigan_losses()
-        z, real = mg.tensor(backend.randn(BATCH, LATENT)), mg.tensor(backend.rand(BATCH, 1, 28, 28) * 2 - 1)
-    G, D = dcgan_generator(nn), dcgan_discriminator(nn)
+        lib, losses = mg, _minigan_losses()
+        real = mg.rand(BATCH, *real_shape) * 2 - 1
+    _, G, D = _networks(nn, spec)
     opts = [optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for m in (G, D)]
     for _ in range(steps):
-        gan_step(G, D, *opts, z, real, *losses)
+        gan_step(lib, G, D, *opts, real, latent, *losses, g_steps)
     print(_peak_rss_mib())
 
 
@@ -479,21 +527,21 @@ def _peak_rss_mib():
 
 
 def memory(bench, steps=MEMORY_STEPS):
-    """Peak resident memory (MiB) of a fresh process that runs DCGAN training steps, minigan vs PyTorch.
+    """Peak resident memory (MiB) of a fresh process that runs dcgan.py training steps, minigan vs PyTorch.
 
     Each library runs in its own ``python -c`` subprocess, so this process's
-    memory does not count. Both import minigan.bench (about 4 MiB on top of
-    PyTorch's import); nothing is subtracted.
+    memory does not count. Both import benchmarks.bench (which imports
+    minigan; PyTorch only in the torch child); nothing is subtracted.
     """
     import subprocess
-    import sys
 
     def peak(library):
-        code = f"from minigan.bench import memory_child; memory_child({library!r}, {steps})"
+        code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks.bench import memory_child; " \
+               f"memory_child({library!r}, {steps})"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         return float(out.stdout.split()[-1])
 
-    row = Row(f"peak RSS, {steps} DCGAN steps (fresh process)", peak("minigan"),
+    row = Row(f"peak RSS, {steps} dcgan.py steps (fresh process)", peak("minigan"),
               peak("torch") if bench.torch else None, unit="MiB")
     row.max_ratio = 0.5
     return [row]
@@ -543,10 +591,10 @@ def _show(value, unit):
 
 def main(argv=None):
     names = [case.__name__ for case in CASES]
-    parser = argparse.ArgumentParser(prog="python -m minigan.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(names), help=f"comma-separated, from: {', '.join(names)}")
-    parser.add_argument("--repeat", type=int, default=20, help="timed calls per contender and row")
-    parser.add_argument("--stat", choices=("min", "median"), default="min", help="best or median of those calls")
+    parser.add_argument("--repeat", type=int, default=20, help="timed samples per contender and row")
+    parser.add_argument("--stat", choices=("min", "median"), default="min", help="best or median of those samples")
     parser.add_argument("--threads", type=int, default=None, help="threads for PyTorch (default: as BLAS)")
     parser.add_argument("--no-torch", action="store_true", help="time minigan only")
     args = parser.parse_args(argv)
@@ -559,9 +607,9 @@ def main(argv=None):
     if bench.torch:
         torch_note = f"torch {bench.torch.__version__} (CPU, float32)"
     else:
-        torch_note = "torch not used" if args.no_torch else 'torch not installed (pip install "minigan[bench]")'
+        torch_note = "torch not used" if args.no_torch else 'torch not installed (pip install -e ".[bench]")'
     print(f"minigan {mg.__version__}, backend {backend.BACKEND}, {bench.threads} threads, {torch_note}; "
-          f"{args.stat} of {args.repeat} calls")
+          f"{args.stat} of {args.repeat} samples")
     rows = []
     for case in CASES:
         if case.__name__ in chosen:

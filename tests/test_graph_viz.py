@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import minigan as mg
-from minigan import viz
+from minigan import graph_viz
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,7 +36,7 @@ def first_line(label):
 
 def test_dot_has_the_ops_the_tensors_and_the_edges_of_a_small_expression():
     x, w, loss = small_expression()
-    dot = viz.draw_graph(loss)
+    dot = graph_viz.draw_graph(loss)
     labels, edges = parse_dot(dot)
     assert dot.startswith("digraph minigan {") and dot.rstrip().endswith("}")
     ops = sorted(first_line(v) for k, v in labels.items() if k.startswith("op"))
@@ -54,7 +54,7 @@ def test_dot_has_the_ops_the_tensors_and_the_edges_of_a_small_expression():
 
 def test_op_facts_and_constants_are_labelled():
     x = mg.tensor([1.0, -2.0], requires_grad=True, dtype="float64")
-    labels, _ = parse_dot(viz.draw_graph((x.leaky_relu(0.2) * 3.0).sum(axis=0)))
+    labels, _ = parse_dot(graph_viz.draw_graph((x.leaky_relu(0.2) * 3.0).sum(axis=0)))
     values = list(labels.values())
     assert any(v.startswith("LeakyReLU\nnegative_slope=0.2") for v in values)
     assert any("constant 3" in v for v in values)
@@ -64,24 +64,24 @@ def test_op_facts_and_constants_are_labelled():
 def test_backward_graph_appears_after_backward_with_create_graph():
     x, w, loss = small_expression()
     loss.backward(create_graph=True)
-    dot = viz.draw_graph(loss, show_backward=True)
+    dot = graph_viz.draw_graph(loss, show_backward=True)
     labels, edges = parse_dot(dot)
     assert "cluster_backward" in dot
     assert "x.grad\n(2, 2) float64\ngradient" in labels.values()
     assert "w.grad\n(2, 1) float64\ngradient" in labels.values()
-    grad_edges = {(first_line(a), first_line(b)) for a, b, c in edges if c == viz._EDGE_COLOURS["grad"]}
+    grad_edges = {(first_line(a), first_line(b)) for a, b, c in edges if c == graph_viz._EDGE_COLOURS["grad"]}
     assert grad_edges == {("x", "x.grad"), ("w", "w.grad")}
     backward_ops = [first_line(labels[k]) for k in re.findall(r"^\s+(op\d+) \[.*#e1bee7", dot, re.M)]
     assert "MatMul" in backward_ops and "Permute" in backward_ops  # dL/dx = g @ w^T: the backward's own ops
     # the backward graph reads the forward values: an edge from a forward tensor into a backward op
-    assert any(c == viz._EDGE_COLOURS["backward"] and first_line(a) == "w" for a, b, c in edges)
-    assert viz.draw_graph(loss) == viz.draw_graph(loss, show_backward=False) != dot
+    assert any(c == graph_viz._EDGE_COLOURS["backward"] and first_line(a) == "w" for a, b, c in edges)
+    assert graph_viz.draw_graph(loss) == graph_viz.draw_graph(loss, show_backward=False) != dot
 
 
 def test_gradients_without_create_graph_are_drawn_as_plain_tensors():
     x, w, loss = small_expression()
     loss.backward(retain_graph=True)
-    labels, _ = parse_dot(viz.draw_graph(loss, show_backward=True))
+    labels, _ = parse_dot(graph_viz.draw_graph(loss, show_backward=True))
     grads = [v for v in labels.values() if v.startswith("x.grad")]
     assert grads and "no graph" in grads[0]
 
@@ -89,27 +89,27 @@ def test_gradients_without_create_graph_are_drawn_as_plain_tensors():
 def test_a_freed_graph_says_so():
     x, w, loss = small_expression()
     loss.backward()
-    assert "(inputs freed by backward)" in viz.draw_graph(loss)
+    assert "(inputs freed by backward)" in graph_viz.draw_graph(loss)
 
 
 def test_a_leaf_alone_and_bad_arguments():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
-    labels, edges = parse_dot(viz.draw_graph(x))
+    labels, edges = parse_dot(graph_viz.draw_graph(x))
     assert list(labels.values()) == ["(2,) float32\nrequires grad"] and edges == []
     with pytest.raises(TypeError, match="minigan Tensor"):
-        viz.draw_graph([1, 2])
+        graph_viz.draw_graph([1, 2])
     with pytest.raises(ValueError, match="engine"):
-        viz.draw_graph(x, engine="tikz")
+        graph_viz.draw_graph(x, engine="tikz")
 
 
 def test_png_through_matplotlib(tmp_path):
     pytest.importorskip("matplotlib")
     x, w, loss = small_expression()
     forward = tmp_path / "forward.png"
-    viz.draw_graph(loss, forward, engine="matplotlib")
+    graph_viz.draw_graph(loss, forward, engine="matplotlib")
     loss.backward(create_graph=True)
     both = tmp_path / "both.png"
-    viz.draw_graph(loss, both, show_backward=True, engine="matplotlib")
+    graph_viz.draw_graph(loss, both, show_backward=True, engine="matplotlib")
     for path in (forward, both):
         data = path.read_bytes()
         assert data.startswith(PNG_SIGNATURE) and len(data) > 5000
@@ -121,10 +121,10 @@ def test_png_through_graphviz(tmp_path):
     x, w, loss = small_expression()
     loss.backward(create_graph=True)
     path = tmp_path / "graph.png"
-    viz.draw_graph(loss, path, show_backward=True, engine="graphviz")
+    graph_viz.draw_graph(loss, path, show_backward=True, engine="graphviz")
     assert path.read_bytes().startswith(PNG_SIGNATURE)
 
 
 def test_importing_viz_does_not_import_matplotlib():
-    code = "import sys, minigan.viz; sys.exit('matplotlib' in sys.modules)"
+    code = "import sys, minigan.viz, minigan.graph_viz; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
