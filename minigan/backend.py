@@ -98,7 +98,7 @@ def to_numpy(array):
     """
     if isinstance(array, numpy.ndarray):
         return array
-    if hasattr(array, "get"):  # cupy.ndarray
+    if BACKEND == "cupy" and isinstance(array, xp.ndarray):
         return array.get()
     if isinstance(array, (list, tuple)) and _holds_device_array(array):
         return numpy.stack([to_numpy(item) for item in array])
