@@ -353,6 +353,7 @@ def load_npz(path):
     import zipfile
     import zlib
 
+    size = os.path.getsize(path)
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -370,19 +371,22 @@ def load_npz(path):
             twice = sorted({n for n in names if names.count(n) > 1})
             raise ArchiveError("duplicate", f"the archive holds {twice[0]!r} more than once")
         try:
-            headers = {m.filename: _npy_header(archive, m) for m in members}
+            headers = {m.filename: _npy_header(archive, m, size) for m in members}
             return {name[:-4] if name.endswith(".npy") else name: _npy_data(archive, name, headers[name])
                     for name in names}
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as err:
             raise ArchiveError("damaged", f"the zip archive is truncated or corrupt ({type(err).__name__})") from None
 
 
-def _npy_header(archive, member):
+def _npy_header(archive, member, archive_size):
     """(dtype, shape, fortran_order, header bytes) of one member, checked against the member's size."""
     from numpy.lib import format as npy
 
     if not member.filename.endswith(".npy"):
         raise ArchiveError("not_npz", f"it holds {member.filename!r}, which is not a .npy array")
+    stored_but_resized = member.compress_type == 0 and member.file_size != member.compress_size
+    if member.compress_size > archive_size or stored_but_resized:
+        raise ArchiveError("too_large", f"{member.filename!r} claims more bytes than the archive holds")
     with archive.open(member) as f:
         try:
             version = npy.read_magic(f)

@@ -325,6 +325,10 @@ def _check_layout(path, arrays):
             continue
         if section in ("model", "optim") and key.count("/") >= 2 and key.split("/")[1] and key.split("/", 2)[2]:
             _check_numbers(path, key, array)
+            if section == "optim" and key.rsplit("/", 1)[-1].rsplit(".", 1)[-1] in _COUNTS and not _is_count(array):
+                raise CheckpointError(
+                    f"{path} has a damaged field {key!r} ({_show(array)}); a step count must be an integer >= 0."
+                )
         elif section == "extra" and key[len("extra/"):]:
             if array.dtype.kind != "U":
                 _check_numbers(path, key, array)
@@ -333,13 +337,22 @@ def _check_layout(path, arrays):
                 f"{path} holds an entry {key!r} that minigan does not write, so it is not a minigan checkpoint."
             )
     step = arrays["step"]
-    if step.shape != () or step.dtype.kind not in "iu" or int(step) < 0:
-        raise CheckpointError(f"{path} has a damaged field 'step' ({_show(step)}); it must be an integer >= 0.")
+    if step.shape != () or step.dtype.kind not in "iu" or not 0 <= int(step) <= MAX_STEP:
+        raise CheckpointError(
+            f"{path} has a damaged field 'step' ({_show(step)}); it must be an integer from 0 to 2**63 - 1."
+        )
     for key in ("generator_state", "hparams"):
         if key in arrays and (arrays[key].shape != () or arrays[key].dtype.kind != "U"):
             raise CheckpointError(f"{path} has a damaged field {key!r} ({_show(arrays[key])}); it must be JSON text.")
     if "hparams" in arrays:
         _parse_hparams(path, arrays)
+
+
+_COUNTS = ("step", "count", "num_params")  # an optimiser's counters: Adam's state.<i>.step, an average's count
+
+
+def _is_count(array):
+    return array.shape == () and array.dtype.kind in "iu" and 0 <= int(array) <= MAX_STEP
 
 
 def _check_numbers(path, key, array):
