@@ -102,10 +102,10 @@ def _named(objects, what, one):
     if not isinstance(objects, dict):
         example = "{'G': G, 'D': D}" if what == "models" else "{'G': opt_G, 'D': opt_D}"
         raise CheckpointError(
-            f"{what} must be a dict naming each one, e.g. {example}, got a {type(objects).__name__}."
+            f"{what} must be a dict naming each one, such as {example}, got a {type(objects).__name__}."
         )
     if what == "models" and not objects:
-        raise CheckpointError("models is empty; name at least one model, e.g. {'G': G}.")
+        raise CheckpointError("models is empty; name at least one model, such as {'G': G}.")
     for name, obj in objects.items():
         if not isinstance(name, str) or not name or "/" in name:
             raise CheckpointError(f"the names in {what} must be non-empty strings without '/', got {name!r}.")
@@ -159,8 +159,10 @@ def _extra_array(name, value):
         return value
     try:
         array = backend.to_numpy(value)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise CheckpointError(f"extra[{name!r}] cannot be stored as an array ({err}); {fix}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise CheckpointError(
+            f"extra[{name!r}] cannot be stored as an array (a ragged list, or an integer beyond int64); {fix}."
+        ) from None
     if array.dtype.kind not in _NUMBERS:
         raise CheckpointError(f"extra[{name!r}] has dtype {array.dtype}, which a checkpoint cannot hold; {fix}.")
     if not backend.all_finite(array):
@@ -282,7 +284,7 @@ def read_checkpoint(path):
     if not os.path.lexists(path):
         raise CheckpointError(f"no checkpoint at {path}; check the path (or start without --resume).")
     if os.path.isdir(path):
-        raise CheckpointError(f"{path} is a folder, not a checkpoint; name the file, e.g. {path}/checkpoint.npz.")
+        raise CheckpointError(f"{path} is a folder, not a checkpoint; name the file, such as {path}/checkpoint.npz.")
     try:
         info = os.stat(path)
     except OSError as err:
