@@ -395,7 +395,8 @@ def _npy_header(archive, member, archive_size):
                 raise ValueError(f"unsupported .npy format version {version}")
             shape, fortran_order, dtype = read_header(f)
         except (ValueError, SyntaxError, TypeError, EOFError, OverflowError) as err:
-            raise ArchiveError("damaged", f"{member.filename!r} is not a valid .npy array ({err})") from None
+            why = str(err) if "version" in str(err) else "its header cannot be read"
+            raise ArchiveError("damaged", f"{member.filename!r} is not a valid .npy array ({why})") from None
         header_size = f.tell()
     if dtype.hasobject:
         raise ArchiveError("pickled", f"{member.filename!r} holds Python objects (a pickle)")
