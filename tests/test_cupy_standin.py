@@ -20,8 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 STANDIN = REPO / "tests" / "cupy_standin"
-# Lessons run in their own kernels for minutes each; the stand-in run leaves them to the NumPy run.
-NOT_ON_STANDIN = ["tests/test_notebooks.py"]
+# Left to the NumPy run: the lessons (their own kernels, minutes each) and the files that only read
+# text and source code (links in the docs, the layout of the package), where no array is ever made.
+NOT_ON_STANDIN = ["tests/test_notebooks.py", "tests/test_docs_links.py", "tests/test_layout.py"]
 
 pytestmark = pytest.mark.numpy_only
 
