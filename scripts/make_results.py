@@ -74,7 +74,7 @@ def load_example(name):
 def run(name):
     script, flags, _ = RUN_TABLE[name]
     out = RUNS / name
-    shutil.rmtree(out, ignore_errors=True)   # a fresh run: no old pictures, and no checkpoint it would refuse to replace
+    shutil.rmtree(out, ignore_errors=True)   # a fresh run: no old pictures, no checkpoint it would refuse to replace
     start = time.perf_counter()
     result = load_example(script).main(flags + ["--out", str(out), "--quiet"])
     seconds = time.perf_counter() - start
