@@ -87,7 +87,7 @@ def test_wgan_gp_latent_code_is_one_hot_in_front_of_z():
     import numpy as np
 
     args = wgan_gp.parse_args(["--dataset", "grid", "--codes", "7", "--latent-dim", "3"])
-    z = np.asarray(wgan_gp.latent(500, args).data)
+    z = wgan_gp.latent(500, args).numpy()
     assert z.shape == (500, 10)
     code = z[:, :7]
     assert set(np.unique(code)) == {0.0, 1.0} and (code.sum(axis=1) == 1).all()
