@@ -160,3 +160,31 @@ def test_a_bad_flag_ends_the_script_with_one_error_line(tmp_path):
                          env={**os.environ, "PYTHONPATH": str(EXAMPLES.parent)})
     assert out.returncode == 1
     assert out.stderr.strip() == "error: --lr must be a finite number > 0, got inf."
+
+
+def test_an_interrupted_wgan_gp_run_resumes_bit_for_bit(tmp_path, monkeypatch):
+    wgan_gp = example("wgan_gp")
+    flags = ["--dataset", "ring", "--steps", "2", "--sharpen-steps", "2", "--width", "8", "--depth", "1",
+             "--n-critic", "2", "--batch-size", "16", "--eval-samples", "100", "--checkpoint-every", "2", "--quiet"]
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    wgan_gp.main(flags + ["--out", str(straight)])
+
+    real_check = wgan_gp.check_finite
+
+    def stop_at_step_3(loss, name, step, checkpoint=None):
+        if step == 3:
+            raise KeyboardInterrupt   # the run is killed after its checkpoint at step 2
+        return real_check(loss, name, step, checkpoint)
+
+    monkeypatch.setattr(wgan_gp, "check_finite", stop_at_step_3)
+    with pytest.raises(KeyboardInterrupt):
+        wgan_gp.main(flags + ["--out", str(broken)])
+    monkeypatch.setattr(wgan_gp, "check_finite", real_check)
+    assert int(backend.load_npz(str(broken / "checkpoint.npz"))["step"]) == 2
+    wgan_gp.main(flags + ["--out", str(broken), "--resume", str(broken / "checkpoint.npz")])
+    a, b = (backend.load_npz(str(path / "checkpoint.npz")) for path in (straight, broken))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    with pytest.raises(TrainingError, match="--resume continues one run; give --seeds 1"):
+        wgan_gp.main(flags + ["--out", str(broken), "--seeds", "2", "--resume", str(broken / "checkpoint.npz")])
