@@ -16,8 +16,8 @@ from minigan.gan.guards import FLAG_RULES, TrainingError, check_finite
 NAMES = ["vanilla_gan", "dcgan", "wgan", "wgan_gp", "cgan", "acgan", "cyclegan", "gan_1d", "improved_gan"]
 MODULES = {}
 # a value outside each kind of range (as given on the command line)
-BAD = {guards.COUNT: "0", guards.COUNT_OR_ZERO: "-1", guards.RATE: "inf", guards.WEIGHT: "-1", guards.BETA: "1.5",
-       guards.TARGET: "2"}
+BAD = {guards.COUNT: "0", guards.PAIR: "1", guards.COUNT_OR_ZERO: "-1", guards.RATE: "inf", guards.WEIGHT: "-1",
+       guards.BETA: "1.5", guards.TARGET: "2"}
 
 
 def example(name):
@@ -53,7 +53,7 @@ def test_every_numeric_flag_of_every_example_has_a_range(name, tmp_path):
 def test_a_value_out_of_range_is_refused_before_training(name, flag, tmp_path, monkeypatch):
     module = example(name)
     no_training(monkeypatch, module)
-    option, bad = "--" + flag.replace("_", "-"), "1" if flag == "frames" else BAD[FLAG_RULES[flag]]
+    option, bad = "--" + flag.replace("_", "-"), BAD[FLAG_RULES[flag]]
     with pytest.raises(TrainingError, match=f"^{option} must be .*, got"):
         module.main([option, bad, "--out", str(tmp_path / "out"), "--quiet"])
 
