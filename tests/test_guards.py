@@ -124,7 +124,7 @@ def test_a_resume_must_train_on_and_keep_the_training_flags(tmp_path):
     for steps in ("4", "2"):
         with pytest.raises(TrainingError, match=f"already at step 4, so --steps {steps} leaves nothing to train"):
             run("vanilla_gan", tmp_path, steps, "--resume", checkpoint)
-    with pytest.raises(CheckpointError, match=r"other settings \(lr 0.0002 in the checkpoint, 0.001 now\)"):
+    with pytest.raises(CheckpointError, match=r"other hyperparameters \(lr is 0.0002 in the checkpoint but 0.001 now\)"):
         run("vanilla_gan", tmp_path, 6, "--resume", checkpoint, "--lr", "1e-3")
 
 
