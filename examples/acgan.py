@@ -34,8 +34,9 @@ Reported: D's auxiliary accuracy (argmax s = c) on real digits and on fakes,
 and the digit classifier's agreement with the requested class (chance: 0.10).
 
     python examples/acgan.py                  # 1000 steps; 4 to 6 min on a 2-core CPU
+    python examples/acgan.py --resume runs/acgan/checkpoint.npz --steps 1500   # train on from a checkpoint
 
-It writes samples_XXXXX.png (one row per class) and training.png into --out.
+It writes samples_XXXXX.png (one row per class), training.png and checkpoint.npz into --out.
 """
 
 import argparse
@@ -45,11 +46,11 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
-from minigan.backend import xp
+from minigan import nn, optim
 from minigan.data import load_digits
-from minigan.gan import auxiliary_classifier_loss, d_loss_minimax, g_loss
-from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.gan import auxiliary_classifier_loss, d_loss_minimax, g_loss, sample
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -97,7 +98,7 @@ class Discriminator(nn.Module):
 
 def accuracy(class_logits, labels):
     """The fraction of rows whose largest class logit is the label."""
-    return float((class_logits.data.argmax(axis=1) == labels).mean())
+    return float((class_logits.data.argmax(axis=1) == labels.data).mean())
 
 
 def parse_args(argv=None):
@@ -110,8 +111,11 @@ def parse_args(argv=None):
                    help="D also learns to classify the fakes (the paper's L_C; see the docstring for why not)")
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/acgan", help="directory for the pictures")
+    p.add_argument("--out", default="runs/acgan", help="directory for pictures and checkpoints")
     p.add_argument("--sample-every", type=int, default=250, help="write a sample grid every N steps")
+    p.add_argument("--checkpoint-every", type=int, default=250, help="write the checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--eval-per-class", type=int, default=100, help="digits per class for the final accuracies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -120,26 +124,34 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, labels = load_digits()                  # (5000, 1, 28, 28) in [-1, 1], and (5000,) classes
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps)
+    images, labels = mg.tensor(images), mg.tensor(labels)
+    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
 
     mg.manual_seed(args.seed)
     G = nn.init.dcgan_init_(Generator(args.latent_dim, args.width))
     D = nn.init.dcgan_init_(Discriminator(args.width))
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    grid_labels = xp.repeat(xp.arange(N_CLASSES), N_CLASSES)                   # row c: class c
-    grid_z = mg.tensor(xp.tile(backend.randn(N_CLASSES, args.latent_dim), (N_CLASSES, 1)))   # column j: z_j
+    grid_labels = mg.tensor([c for c in range(N_CLASSES) for _ in range(N_CLASSES)])   # row c: class c
+    grid_z = mg.cat([mg.randn(N_CLASSES, args.latent_dim)] * N_CLASSES, axis=0)        # column j: z_j
     history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z,c))", "aux acc real", "aux acc fake")}
-    os.makedirs(args.out, exist_ok=True)
+    first = 0
+    if args.resume:
+        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(first, args.steps, args.resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
     pictures, start = [], time.perf_counter()
 
-    for step in tqdm(range(args.steps), disable=args.quiet, unit="step"):
+    for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
         # ---- 1. the discriminator: descend -(L_S + L_C)
-        index = backend.randint(0, len(images), (args.batch_size,))
-        x, c_real = mg.tensor(images[index]), labels[index]                  # (x, c) ~ p_data
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))       # z ~ N(0, I)
-        c_fake = backend.randint(0, N_CLASSES, (args.batch_size,))           # c ~ uniform over classes
-        fake = G(z, c_fake).detach()
+        index = mg.randint(0, len(images), (args.batch_size,))
+        x, c_real = images[index], labels[index]                             # (x, c) ~ p_data
+        z = mg.randn(args.batch_size, args.latent_dim)                       # z ~ N(0, I)
+        c_fake = mg.randint(0, N_CLASSES, (args.batch_size,))                # c ~ uniform over classes
+        with mg.no_grad():                       # this step changes D only: no graph of G needed
+            fake = G(z, c_fake)
         a_real, s_real = D(x)
         a_fake, s_fake = D(fake)
         loss_S = d_loss_minimax(a_real, a_fake)                               # -L_S
@@ -154,8 +166,8 @@ def main(argv=None):
 
         # ---- 2. the generator: descend -log D(G(z, c)) - log P(C = c | G(z, c)), D frozen
         D.requires_grad_(False)
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
-        c_gen = backend.randint(0, N_CLASSES, (args.batch_size,))
+        z = mg.randn(args.batch_size, args.latent_dim)
+        c_gen = mg.randint(0, N_CLASSES, (args.batch_size,))
         a_gen, s_gen = D(G(z, c_gen))
         loss_G = g_loss(a_gen) + auxiliary_classifier_loss(s_gen, c_gen)
         opt_G.zero_grad()
@@ -163,7 +175,7 @@ def main(argv=None):
         opt_G.step()
         D.requires_grad_(True)
 
-        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
+        row = (check_finite(loss_D, "Loss_D", step, checkpoint), check_finite(loss_G, "Loss_G", step, checkpoint),
                mg.sigmoid(a_real).mean().item(), mg.sigmoid(a_fake).mean().item(),
                accuracy(s_real, c_real), accuracy(s_fake, c_fake))
         for name, value in zip(history, row):
@@ -171,28 +183,29 @@ def main(argv=None):
 
         done = step + 1
         if done % args.sample_every == 0 or done == args.steps:
-            G.eval()
-            with mg.no_grad():
-                samples = G(grid_z, grid_labels)
-            G.train()
+            samples = sample(G, grid_z, grid_labels)     # eval mode: batchnorm on its running statistics
             path = os.path.join(args.out, f"samples_{done:05d}.png")
             pictures.append(save_image_grid(samples, path, nrow=N_CLASSES, title=f"ACGAN, step {done}",
                                             row_labels=[str(c) for c in range(N_CLASSES)]))
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
+                            hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- the final accuracies, with G and D in eval mode (batchnorm on running statistics)
-    G.eval(), D.eval()
+    requested = [c for c in range(N_CLASSES) for _ in range(args.eval_per_class)]
+    generated = sample(G, mg.randn(len(requested), args.latent_dim), mg.tensor(requested))
+    D.eval()
     with mg.no_grad():
-        requested = xp.repeat(xp.arange(N_CLASSES), args.eval_per_class)
-        generated = G(mg.tensor(backend.randn(len(requested), args.latent_dim)), requested)
-        index = backend.randint(0, len(images), (len(requested),))
-        aux_real = accuracy(D(mg.tensor(images[index]))[1], labels[index])
-        aux_fake = accuracy(D(generated)[1], requested)
+        index = mg.randint(0, len(images), (len(requested),))
+        aux_real = accuracy(D(images[index])[1], labels[index])
+        aux_fake = accuracy(D(generated)[1], mg.tensor(requested))
+    D.train()
     scores = digit_metrics(generated)
     metrics = {
         "aux_accuracy_real": aux_real,
         "aux_accuracy_fake": aux_fake,
-        "class_accuracy": float((scores["predictions"] == requested).mean()),
+        "class_accuracy": sum(p == c for p, c in zip(scores["predictions"], requested)) / len(requested),
     }
     metrics.update({name: scores[name] for name in ("class_coverage", "class_kl", "inception_score",
                                                     "frechet_distance", "frechet_distance_real")})

@@ -15,9 +15,10 @@ the digit classifier of ``minigan.metrics`` read them; ``class_accuracy`` is
 the fraction it reads as the class that was asked for (chance: 0.10).
 
     python examples/cgan.py                  # 10000 steps; about 3 min on a 2-core CPU
+    python examples/cgan.py --resume runs/cgan/checkpoint.npz --steps 12000   # train on from a checkpoint
 
 It writes samples_XXXXX.png (a 10x10 grid, one row per class, one noise vector
-per column) and training.png into --out.
+per column), training.png and checkpoint.npz into --out.
 """
 
 import argparse
@@ -27,11 +28,11 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
-from minigan.backend import xp
+from minigan import nn, optim
 from minigan.data import load_digits
-from minigan.gan import d_loss_minimax, g_loss
-from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.gan import d_loss_minimax, g_loss, sample
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -72,16 +73,6 @@ class ConditionalDiscriminator(nn.Module):
         return self.net(h)
 
 
-def generate(G, labels, latent_dim, z=None):
-    """Digits of the requested ``labels`` from G in eval mode, without a graph."""
-    z = mg.tensor(backend.randn(len(labels), latent_dim)) if z is None else z
-    G.eval()
-    with mg.no_grad():
-        images = G(z, labels)
-    G.train()
-    return images
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=10000, help="generator steps (default 10000)")
@@ -90,8 +81,11 @@ def parse_args(argv=None):
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--embed-dim", type=int, default=10, help="size of the learned label vector")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/cgan", help="directory for the pictures")
+    p.add_argument("--out", default="runs/cgan", help="directory for pictures and checkpoints")
     p.add_argument("--sample-every", type=int, default=2000, help="write a sample grid every N steps")
+    p.add_argument("--checkpoint-every", type=int, default=1000, help="write the checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--eval-per-class", type=int, default=100, help="generated digits per class the classifier reads")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -100,26 +94,34 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, labels = load_digits()                  # (5000, 1, 28, 28) in [-1, 1], and (5000,) classes
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps)
+    images, labels = mg.tensor(images), mg.tensor(labels)
+    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
 
     mg.manual_seed(args.seed)
     G, D = ConditionalGenerator(args.latent_dim, args.embed_dim), ConditionalDiscriminator(args.embed_dim)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
     # the picture: row c asks for class c, column j uses noise z_j in every row
-    grid_labels = xp.repeat(xp.arange(N_CLASSES), N_CLASSES)
-    grid_z = mg.tensor(xp.tile(backend.randn(N_CLASSES, args.latent_dim), (N_CLASSES, 1)))
+    grid_labels = mg.tensor([c for c in range(N_CLASSES) for _ in range(N_CLASSES)])
+    grid_z = mg.cat([mg.randn(N_CLASSES, args.latent_dim)] * N_CLASSES, axis=0)
     history = {name: [] for name in ("loss_D", "loss_G", "D(x|y)", "D(G(z|y)|y)")}
-    os.makedirs(args.out, exist_ok=True)
+    first = 0
+    if args.resume:
+        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(first, args.steps, args.resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
     pictures, start = [], time.perf_counter()
 
-    for step in tqdm(range(args.steps), disable=args.quiet, unit="step"):
+    for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
         # ---- 1. the discriminator: descend L_D = -[log D(x|y) + log(1 - D(G(z|y')|y'))]
-        index = backend.randint(0, len(images), (args.batch_size,))
-        x, y = mg.tensor(images[index]), labels[index]                        # (x, y) ~ p_data
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))        # z ~ N(0, I)
-        y_fake = backend.randint(0, N_CLASSES, (args.batch_size,))            # y' ~ uniform over classes
-        fake = G(z, y_fake).detach()
+        index = mg.randint(0, len(images), (args.batch_size,))
+        x, y = images[index], labels[index]                                   # (x, y) ~ p_data
+        z = mg.randn(args.batch_size, args.latent_dim)                        # z ~ N(0, I)
+        y_fake = mg.randint(0, N_CLASSES, (args.batch_size,))                 # y' ~ uniform over classes
+        with mg.no_grad():                       # this step changes D only: no graph of G needed
+            fake = G(z, y_fake)
         real_logits, fake_logits = D(x, y), D(fake, y_fake)   # D judges each image with its label
         loss_D = d_loss_minimax(real_logits, fake_logits)
         opt_D.zero_grad()
@@ -128,32 +130,35 @@ def main(argv=None):
 
         # ---- 2. the generator: descend -log D(G(z|y')|y'), D frozen
         D.requires_grad_(False)
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
-        y_fake = backend.randint(0, N_CLASSES, (args.batch_size,))
+        z = mg.randn(args.batch_size, args.latent_dim)
+        y_fake = mg.randint(0, N_CLASSES, (args.batch_size,))
         loss_G = g_loss(D(G(z, y_fake), y_fake))
         opt_G.zero_grad()
         loss_G.backward()
         opt_G.step()
         D.requires_grad_(True)
 
-        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
+        row = (check_finite(loss_D, "Loss_D", step, checkpoint), check_finite(loss_G, "Loss_G", step, checkpoint),
                mg.sigmoid(real_logits).mean().item(), mg.sigmoid(fake_logits).mean().item())
         for name, value in zip(history, row):
             history[name].append(value)
 
         done = step + 1
         if done % args.sample_every == 0 or done == args.steps:
-            samples = generate(G, grid_labels, args.latent_dim, grid_z)
+            samples = sample(G, grid_z, grid_labels)     # eval mode: BatchNorm's running statistics
             path = os.path.join(args.out, f"samples_{done:05d}.png")
             pictures.append(save_image_grid(samples, path, nrow=N_CLASSES, title=f"cGAN, step {done}",
                                             row_labels=[str(c) for c in range(N_CLASSES)]))
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
+                            hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- does G draw the class it was asked for? The digit classifier reads them.
-    requested = xp.repeat(xp.arange(N_CLASSES), args.eval_per_class)
-    generated = generate(G, requested, args.latent_dim)
+    requested = [c for c in range(N_CLASSES) for _ in range(args.eval_per_class)]
+    generated = sample(G, mg.randn(len(requested), args.latent_dim), mg.tensor(requested))
     scores = digit_metrics(generated)
-    metrics = {"class_accuracy": float((scores["predictions"] == requested).mean())}
+    metrics = {"class_accuracy": sum(p == c for p, c in zip(scores["predictions"], requested)) / len(requested)}
     metrics.update({name: scores[name] for name in ("class_coverage", "class_kl", "inception_score",
                                                     "frechet_distance", "frechet_distance_real")})
     metrics["train_seconds"] = seconds

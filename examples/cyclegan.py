@@ -44,7 +44,8 @@ cycle error) while G(x) is neither x rotated nor much of a digit; Chu et al.
 "Limitations and Discussion" reports little success on geometric changes too.
 
 It writes translation_XXXXX.png (rows x, G(x), F(G(x)), y, F(y), G(F(y)) of
-held-out digits) and training.png into --out. Left out from the paper, to stay
+held-out digits), training.png and checkpoint.npz into --out (``--resume
+runs/cyclegan/checkpoint.npz --steps 1200`` trains on from it). Left out from the paper, to stay
 small: the ResNet generator and 70x70 PatchGAN (ours are 28x28 versions,
 below), the buffer of 50 past fakes for the discriminators, and the linear
 learning-rate decay.
@@ -71,8 +72,8 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
-from minigan.backend import xp
+from minigan import nn, optim
+from minigan.classifier import classify_digits, digit_split
 from minigan.data import load_digits
 from minigan.gan import (
     cycle_consistency_loss,
@@ -81,9 +82,10 @@ from minigan.gan import (
     g_loss,
     g_loss_least_squares,
     identity_loss,
+    sample,
 )
-from minigan.gan.training import check_finite, check_hyperparameters, run_script
-from minigan.metrics import classify_digits, digit_split
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.viz import plot_history, save_image_grid
 
 # ---------------------------------------------------------------- the two domains
@@ -91,20 +93,29 @@ from minigan.viz import plot_history, save_image_grid
 
 def thicken(images):
     """X -> Y for ``--domain thicken``: a 3x3 dilation, y[i, j] = max of x over the 3x3 square around (i, j)."""
-    padded = xp.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-1.0)
+    black_row = images[:, :, :1] * 0 - 1                             # a frame of -1 (black) around each image
+    padded = mg.cat([black_row, images, black_row], axis=2)
+    black_column = padded[:, :, :, :1] * 0 - 1
+    padded = mg.cat([black_column, padded, black_column], axis=3)
     h, w = images.shape[2:]
     shifted = [padded[:, :, i : i + h, j : j + w] for i in range(3) for j in range(3)]
-    return xp.max(xp.stack(shifted), axis=0)
+    return mg.max(mg.stack(shifted), axis=0)
 
 
 def rotate(images):
-    """X -> Y for ``--domain rotate``: turn each (N, 1, 28, 28) digit 90 degrees counter-clockwise."""
-    return xp.ascontiguousarray(xp.rot90(images, 1, axes=(2, 3)))
+    """X -> Y for ``--domain rotate``: turn each (N, 1, 28, 28) digit 90 degrees counter-clockwise.
+
+    y[i, j] = x[j, W - 1 - i]: mirror the columns, then swap rows and columns.
+    """
+    return images[:, :, :, ::-1].transpose(2, 3)
 
 
 def unrotate(images):
-    """Y -> upright for ``--domain rotate``: turn back 90 degrees clockwise, so the classifier can read it."""
-    return xp.ascontiguousarray(xp.rot90(images, -1, axes=(2, 3)))
+    """Y -> upright for ``--domain rotate``: turn back 90 degrees clockwise, so the classifier can read it.
+
+    x[i, j] = y[W - 1 - j, i]: swap rows and columns, then mirror the columns.
+    """
+    return images.transpose(2, 3)[:, :, :, ::-1]
 
 
 def make_domains(images, labels, to_y):
@@ -114,8 +125,8 @@ def make_domains(images, labels, to_y):
     first half as is, Y is made from the second half, so no digit is in both.
     The test sets come the same way from the digits the classifier never saw.
     """
-    train, test = digit_split(len(images))
-    train, test = train[backend.permutation(len(train))], test[backend.permutation(len(test))]
+    train, test = (mg.tensor(index) for index in digit_split(len(images)))
+    train, test = train[mg.randperm(len(train))], test[mg.randperm(len(test))]
     half, test_half = len(train) // 2, len(test) // 2
     x_train, y_train = images[train[:half]], to_y(images[train[half:]])
     x_test, y_test = images[test[:test_half]], to_y(images[test[test_half:]])
@@ -191,19 +202,15 @@ LOSSES = {
 # ---------------------------------------------------------------- evaluation
 
 
-def translate(net, images, batch_size=250):
-    """net(images) in eval mode (BatchNorm on its running statistics), without a graph, as a backend array."""
-    net.eval()
-    with mg.no_grad():
-        out = [net(mg.tensor(images[i : i + batch_size])).data for i in range(0, len(images), batch_size)]
-    net.train()
-    return xp.concatenate(out)
+def translate(net, images):
+    """net(images) in eval mode (BatchNorm on its running statistics), without a graph, 250 images at a time."""
+    return sample(net, images, batch_size=250)
 
 
 def accuracy(images, labels):
     """The fraction of images the digit classifier reads as their label."""
     _, probs = classify_digits(images)
-    return float((probs.argmax(axis=1) == labels).mean())
+    return float((probs.argmax(axis=1) == labels.data).mean())
 
 
 def evaluate(G, F, x_test, y_test, to_y, to_upright):
@@ -212,10 +219,10 @@ def evaluate(G, F, x_test, y_test, to_y, to_upright):
     g_x, f_y = translate(G, x), translate(F, y)
     f_g_x, g_f_y = translate(F, g_x), translate(G, f_y)
     return {
-        "cycle_error_x": float(xp.abs(f_g_x - x).mean()),             # mean |F(G(x)) - x|
-        "cycle_error_y": float(xp.abs(g_f_y - y).mean()),             # mean |G(F(y)) - y|
-        "G_error_vs_truth": float(xp.abs(g_x - to_y(x)).mean()),      # mean |G(x) - the true translation of x|
-        "untranslated_error": float(xp.abs(x - to_y(x)).mean()),      # the same for G = identity, for scale
+        "cycle_error_x": mg.abs(f_g_x - x).mean().item(),             # mean |F(G(x)) - x|
+        "cycle_error_y": mg.abs(g_f_y - y).mean().item(),             # mean |G(F(y)) - y|
+        "G_error_vs_truth": mg.abs(g_x - to_y(x)).mean().item(),      # mean |G(x) - the true translation of x|
+        "untranslated_error": mg.abs(x - to_y(x)).mean().item(),      # the same for G = identity, for scale
         "class_kept_G": accuracy(to_upright(g_x), x_labels),          # does the classifier read G(x) as x's class?
         "class_kept_FG": accuracy(f_g_x, x_labels),
         "class_kept_F": accuracy(f_y, y_labels),
@@ -231,7 +238,7 @@ def save_translations(G, F, x, y, path, title):
     g_x, f_y = translate(G, x), translate(F, y)
     rows = [x, g_x, translate(F, g_x), y, f_y, translate(G, f_y)]
     labels = ["x", "G(x)", "F(G(x))", "y", "F(y)", "G(F(y))"]
-    return save_image_grid(xp.concatenate(rows), path, nrow=12, title=title, row_labels=labels)
+    return save_image_grid(mg.cat(rows, axis=0), path, nrow=12, title=title, row_labels=labels)
 
 
 # ---------------------------------------------------------------- training
@@ -247,8 +254,11 @@ def parse_args(argv=None):
     p.add_argument("--cycle", type=float, default=10.0, help="lambda of the cycle-consistency loss (the paper: 10)")
     p.add_argument("--identity", type=float, default=0.0, help="lambda_id of the identity loss (0: off)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/cyclegan", help="directory for the pictures")
+    p.add_argument("--out", default="runs/cyclegan", help="directory for pictures and checkpoints")
     p.add_argument("--sample-every", type=int, default=200, help="write a translation picture every N steps")
+    p.add_argument("--checkpoint-every", type=int, default=200, help="write the checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -256,10 +266,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, labels = load_digits()                              # (5000, 1, 28, 28) in [-1, 1], and labels
+    images, labels = mg.tensor(images), mg.tensor(labels)
     to_y, to_upright, build_generator = DOMAINS[args.domain]
+    x_size = len(digit_split(len(images))[0]) // 2   # X (and Y) hold half of the classifier's training digits
+    check_flags(args, num_samples=x_size, checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
     mg.manual_seed(args.seed)
     x_train, y_train, x_test, y_test = make_domains(images, labels, to_y)   # 2250 x and 2250 other y: no pairs
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(x_train), steps=args.steps)
 
     G, F = build_generator(), build_generator()                 # G: X -> Y, F: Y -> X
     D_X, D_Y = build_discriminator(), build_discriminator()
@@ -267,14 +280,20 @@ def main(argv=None):
     opt_GF = optim.Adam(list(G.parameters()) + list(F.parameters()), lr=args.lr, betas=(0.5, 0.999))
     opt_D_X = optim.Adam(D_X.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D_Y = optim.Adam(D_Y.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    os.makedirs(args.out, exist_ok=True)
+    models = {"G": G, "F": F, "D_X": D_X, "D_Y": D_Y}
+    optimizers = {"GF": opt_GF, "D_X": opt_D_X, "D_Y": opt_D_Y}
 
     names = ("loss_GAN_G", "loss_GAN_F", "loss_cycle", "loss_identity", "loss_D_X", "loss_D_Y")
-    history, pictures = {name: [] for name in names}, []
-    bar = tqdm(range(args.steps), disable=args.quiet, unit="step")
+    history, pictures, start = {name: [] for name in names}, [], 0
+    if args.resume:
+        start, extra = load_checkpoint(args.resume, models, optimizers,
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(start, args.steps, args.resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
+    bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
-        x = mg.tensor(x_train[backend.randint(0, len(x_train), (args.batch_size,))])   # x ~ p_X
-        y = mg.tensor(y_train[backend.randint(0, len(y_train), (args.batch_size,))])   # an unrelated y ~ p_Y
+        x = x_train[mg.randint(0, len(x_train), (args.batch_size,))]   # x ~ p_X
+        y = y_train[mg.randint(0, len(y_train), (args.batch_size,))]   # an unrelated y ~ p_Y
 
         # ---- 1. G and F: one step on L_GAN(G, D_Y) + L_GAN(F, D_X) + L_cyc (+ L_id), discriminators frozen
         D_X.requires_grad_(False)
@@ -295,7 +314,8 @@ def main(argv=None):
         D_X.requires_grad_(True)
         D_Y.requires_grad_(True)
 
-        # ---- 2. D_Y: real y against G(x); D_X: real x against F(y). detach: no gradient back into G or F
+        # ---- 2. D_Y: real y against G(x); D_X: real x against F(y). The fakes of step 1 are reused, so they
+        #      are detached here (the other examples draw fresh fakes for D under no_grad): no gradient into G or F
         loss_D_Y = d_loss(D_Y(y), D_Y(fake_y.detach()))         # 1/2 E (D_Y(y) - 1)^2 + 1/2 E D_Y(G(x))^2
         opt_D_Y.zero_grad()
         loss_D_Y.backward()
@@ -305,7 +325,7 @@ def main(argv=None):
         loss_D_X.backward()
         opt_D_X.step()
 
-        row = [check_finite(loss, name, step)
+        row = [check_finite(loss, name, step, checkpoint)
                for loss, name in zip((loss_gan_G, loss_gan_F, loss_cycle, loss_id, loss_D_X, loss_D_Y), names)]
         for name, value in zip(names, row):
             history[name].append(value)
@@ -317,6 +337,8 @@ def main(argv=None):
             path = os.path.join(args.out, f"translation_{done:05d}.png")
             title = f"CycleGAN ({args.domain}), step {done}"
             pictures.append(save_translations(G, F, x_test[0], y_test[0], path, title))
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     bar.close()
 
     if args.identity == 0:

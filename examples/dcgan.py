@@ -28,8 +28,12 @@ digits: how many of the 10 classes they cover, the KL of their class histogram
 to uniform, an Inception-style score, and a Fréchet distance to the real digits
 beside the real-vs-real value.
 
-    python examples/dcgan.py                   # 2500 steps at --width 32; 5 to 9 min on a 2-core CPU
+    python examples/dcgan.py                   # 5000 G steps at --width 32; 5 to 9 min on a 2-core CPU
     python examples/dcgan.py --width 64        # the full widths of the reference network (slower)
+    python examples/dcgan.py --resume runs/dcgan/checkpoint.npz --steps 6000   # train on from a checkpoint
+
+--steps counts generator steps, as in every example: the default 5000 is
+2500 discriminator steps, each followed by --g-steps 2 generator steps.
 
 Measured with the defaults (docs/results.md), seeds 0 to 4: 10/10 classes on
 each, class KL 0.038, 0.049, 0.056, 0.021 and 0.043 (mean 0.041; target 0.05),
@@ -38,7 +42,7 @@ another run beside it. The class KL swings between 0.02 and 0.07 from one
 checkpoint to the next after step 1500, so one run is a draw from that range.
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and
-D's outputs) and final.png (ten generated digits per row, one row per class the
+D's outputs), checkpoint.npz and final.png (ten generated digits per row, one row per class the
 classifier reads them as, with how many it read as that class) into --out.
 """
 
@@ -49,10 +53,11 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
+from minigan import nn, optim
 from minigan.data import load_digits
-from minigan.gan import d_loss_minimax, g_loss
-from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.gan import d_loss_minimax, g_loss, sample
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import TrainingError, check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import images_by_class, plot_history, save_image_grid
 
@@ -89,18 +94,9 @@ def build_discriminator(width=32):
     )
 
 
-def generate(G, z, batch_size=500):
-    """G(z) in eval mode (batchnorm uses its running statistics), without a graph, batch_size codes at a time."""
-    G.eval()
-    with mg.no_grad():
-        images = [G(mg.tensor(z[i:i + batch_size])).data for i in range(0, len(z), batch_size)]
-    G.train()
-    return mg.tensor(backend.xp.concatenate(images))
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=2500, help="discriminator steps (default 2500)")
+    p.add_argument("--steps", type=int, default=5000, help="generator steps (default 5000: 2500 D steps)")
     p.add_argument("--g-steps", type=int, default=2,
                    help="generator updates per discriminator update (default 2, as DCGAN-tensorflow; the paper: 1)")
     p.add_argument("--batch-size", type=int, default=64)
@@ -110,8 +106,11 @@ def parse_args(argv=None):
                    help="channels of G's last hidden layer and D's first; the reference network uses 64")
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/dcgan", help="directory for the pictures")
-    p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
+    p.add_argument("--out", default="runs/dcgan", help="directory for pictures and checkpoints")
+    p.add_argument("--sample-every", type=int, default=1000, help="write a sample grid every N generator steps")
+    p.add_argument("--checkpoint-every", type=int, default=1000, help="write the checkpoint every N generator steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--eval-samples", type=int, default=1000, help="generated digits the classifier reads at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -120,54 +119,72 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, num_samples=len(images), steps=args.steps,
-                          g_steps=args.g_steps)
+    images = mg.tensor(images)
+    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    if args.checkpoint_every % args.g_steps:     # a D step and its --g-steps G steps go into one checkpoint
+        raise TrainingError(f"--checkpoint-every counts generator steps and must be a multiple of --g-steps "
+                            f"{args.g_steps}, got {args.checkpoint_every}.")
 
     mg.manual_seed(args.seed)
     G = nn.init.dcgan_init_(build_generator(args.latent_dim, args.width))   # weights ~ N(0, 0.02^2)
     D = nn.init.dcgan_init_(build_discriminator(args.width))
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
-    fixed_z = backend.randn(64, args.latent_dim)   # the same 64 digits, step after step
+    fixed_z = mg.randn(64, args.latent_dim)        # the same 64 digits, step after step
     history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))")}
-    os.makedirs(args.out, exist_ok=True)
+    first = 0
+    if args.resume:
+        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(first, args.steps, args.resume)
+        if first % args.g_steps:
+            raise TrainingError(f"{args.resume} stopped at step {first}, between the --g-steps {args.g_steps} "
+                                "generator steps of one discriminator step; resume from a checkpoint at a multiple "
+                                f"of {args.g_steps}.")
+        history = {name: [float(v) for v in extra[name]] for name in history}
     pictures, start = [], time.perf_counter()
 
-    for step in tqdm(range(args.steps), disable=args.quiet, unit="step"):
-        # ---- 1. the discriminator: descend L_D = -[log D(x) + log(1 - D(G(z)))]
-        x = mg.tensor(images[backend.randint(0, len(images), (args.batch_size,))])   # x ~ p_data
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))              # z ~ N(0, I)
-        fake = G(z).detach()                     # this step changes D only
-        # real and fake go through D as separate batches, so each batchnorm sees one kind of image
-        real_logits, fake_logits = D(x), D(fake)
-        loss_D = d_loss_minimax(real_logits, fake_logits)
-        opt_D.zero_grad()
-        loss_D.backward()
-        opt_D.step()
+    for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
+        # ---- 1. the discriminator, once per --g-steps generator steps: descend L_D = -[log D(x) + log(1 - D(G(z)))]
+        if step % args.g_steps == 0:
+            x = images[mg.randint(0, len(images), (args.batch_size,))]   # x ~ p_data
+            z = mg.randn(args.batch_size, args.latent_dim)              # z ~ N(0, I)
+            with mg.no_grad():                   # this step changes D only: no graph of G needed
+                fake = G(z)
+            # real and fake go through D as separate batches, so each batchnorm sees one kind of image
+            real_logits, fake_logits = D(x), D(fake)
+            loss_D = d_loss_minimax(real_logits, fake_logits)
+            opt_D.zero_grad()
+            loss_D.backward()
+            opt_D.step()
 
-        # ---- 2. the generator: descend the non-saturating L_G = -log D(G(z)), D frozen, --g-steps times
+        # ---- 2. the generator: descend the non-saturating L_G = -log D(G(z)), D frozen
         D.requires_grad_(False)
-        for _ in range(args.g_steps):
-            z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
-            loss_G = g_loss(D(G(z)))
-            opt_G.zero_grad()
-            loss_G.backward()
-            opt_G.step()
+        z = mg.randn(args.batch_size, args.latent_dim)
+        loss_G = g_loss(D(G(z)))
+        opt_G.zero_grad()
+        loss_G.backward()
+        opt_G.step()
         D.requires_grad_(True)
 
-        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
-               mg.sigmoid(real_logits).mean().item(), mg.sigmoid(fake_logits).mean().item())
-        for name, value in zip(history, row):
-            history[name].append(value)
-
         done = step + 1
+        if done % args.g_steps == 0 or done == args.steps:   # one row per D step, after its G steps
+            row = (check_finite(loss_D, "Loss_D", step, checkpoint), check_finite(loss_G, "Loss_G", step, checkpoint),
+                   mg.sigmoid(real_logits).mean().item(), mg.sigmoid(fake_logits).mean().item())
+            for name, value in zip(history, row):
+                history[name].append(value)
         if done % args.sample_every == 0 or done == args.steps:
             path = os.path.join(args.out, f"samples_{done:05d}.png")
-            pictures.append(save_image_grid(generate(G, fixed_z), path, nrow=8, title=f"DCGAN, step {done}"))
+            samples = sample(G, fixed_z)             # eval mode: batchnorm uses its running statistics
+            pictures.append(save_image_grid(samples, path, nrow=8, title=f"DCGAN, step {done}"))
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
+                            hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- what the digit classifier reads in the generated digits
-    generated = generate(G, backend.randn(args.eval_samples, args.latent_dim))
+    generated = sample(G, mg.randn(args.eval_samples, args.latent_dim), batch_size=500)
     scores = digit_metrics(generated)
     rows, counts = images_by_class(generated, scores["predictions"])   # row c: digits the classifier reads as c
     pictures.append(save_image_grid(rows, os.path.join(args.out, "final.png"), nrow=10,

@@ -46,11 +46,10 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
-from minigan.backend import xp
+from minigan import nn, optim
 from minigan.data import gaussian_1d
 from minigan.gan import d_loss_minimax, g_loss
-from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
+from minigan.gan.guards import check_finite, check_flags, run_script
 from minigan.viz import plot_history, pyplot, save_gif
 
 DATA_MEAN, DATA_STD = 4.0, 0.5
@@ -72,15 +71,21 @@ def build_discriminator(hidden=32):
 
 def sample_z(n):
     """z ~ U(-1, 1), shape (n, 1): the noise of the figure's lower line."""
-    return mg.tensor(2 * backend.rand(n, 1) - 1)
+    return 2 * mg.rand(n, 1) - 1
+
+
+def linspace(low, high, n):
+    """n evenly spaced float32 numbers from low to high, both included, as a 1D Tensor."""
+    step = (high - low) / (n - 1)
+    return mg.tensor([low + i * step for i in range(n - 1)] + [high], dtype="float32")
 
 
 def kde(samples, grid):
-    """Gaussian kernel density estimate of 1D ``samples`` on ``grid`` (Silverman's bandwidth)."""
+    """Gaussian kernel density estimate of 1D ``samples`` on ``grid`` (Silverman's bandwidth), host arrays."""
     n = samples.shape[0]
     h = max(1.06 * float(samples.std()) * n ** (-0.2), 1e-3)
-    u = (grid[:, None] - samples[None, :]) / h
-    return xp.exp(-0.5 * u * u).sum(axis=1) / (n * h * math.sqrt(2 * math.pi))
+    u = mg.tensor((grid[:, None] - samples[None, :]) / h)
+    return (mg.exp(-0.5 * u * u).sum(axis=1) / (n * h * math.sqrt(2 * math.pi))).numpy()
 
 
 def parse_args(argv=None):
@@ -104,39 +109,38 @@ def snapshot(G, D, step, grid, z_arrows, z_eval):
     ``z_eval`` is noise drawn once, so drawing a snapshot takes nothing from the
     random stream of training: the run is the same whatever --frames is.
     """
-    with mg.no_grad():
-        d_of_x = mg.sigmoid(D(mg.tensor(grid[:, None]))).data[:, 0]    # D(x) = sigmoid(logit)
-        samples = G(z_eval).data[:, 0]                                   # x = G(z), z ~ U(-1, 1)
-        arrows = G(mg.tensor(z_arrows[:, None])).data[:, 0]
-    bulk = xp.abs(grid - DATA_MEAN) <= 2 * DATA_STD                     # the data's bulk: mean +- 2 std
-    core = xp.abs(grid - DATA_MEAN) <= DATA_STD                         # and its core: mean +- 1 std
+    with mg.no_grad():                           # (host arrays from here on: what matplotlib draws)
+        d_of_x = mg.sigmoid(D(mg.tensor(grid[:, None]))).numpy()[:, 0]    # D(x) = sigmoid(logit)
+        samples = G(z_eval).numpy()[:, 0]                                   # x = G(z), z ~ U(-1, 1)
+        arrows = G(mg.tensor(z_arrows[:, None])).numpy()[:, 0]
+    bulk = abs(grid - DATA_MEAN) <= 2 * DATA_STD                        # the data's bulk: mean +- 2 std
+    core = abs(grid - DATA_MEAN) <= DATA_STD                            # and its core: mean +- 1 std
     return {
         "step": step, "D": d_of_x, "p_g": kde(samples, grid), "arrows": arrows,
-        "max |D(x) - 1/2|": float(xp.abs(d_of_x[bulk] - 0.5).max()),
-        "max |D(x) - 1/2| core": float(xp.abs(d_of_x[core] - 0.5).max()),
+        "max |D(x) - 1/2|": float(abs(d_of_x[bulk] - 0.5).max()),
+        "max |D(x) - 1/2| core": float(abs(d_of_x[core] - 0.5).max()),
         "mean": float(samples.mean()), "std": float(samples.std()),
     }
 
 
 def draw(ax, snap, grid, p_data, z_arrows, label=None):
     """One panel of Figure 1: p_data, p_g and D(x) above; z -> x = G(z) arrows below."""
-    host = backend.to_numpy
-    x = host(grid)
-    ax.plot(x, host(p_data), ":", color="black", lw=2, label="p_data")
-    ax.plot(x, host(snap["p_g"]), "-", color="tab:green", lw=1.8, label="p_g")
-    ax.plot(x, host(snap["D"]), "--", color="tab:blue", lw=1.6, label="D(x)")
+    x = grid
+    ax.plot(x, p_data, ":", color="black", lw=2, label="p_data")
+    ax.plot(x, snap["p_g"], "-", color="tab:green", lw=1.8, label="p_g")
+    ax.plot(x, snap["D"], "--", color="tab:blue", lw=1.6, label="D(x)")
     ax.axhline(0.5, color="tab:blue", lw=0.6, alpha=0.4)
     low, high = X_RANGE
     z_line, x_line = -0.42, -0.12
     ax.hlines([z_line, x_line], low, high, color="black", lw=0.8)
-    z_drawn = low + (host(z_arrows) + 1) / 2 * (high - low)          # z in (-1, 1), spread over the axis to draw it
-    for z0, x0 in zip(z_drawn, host(snap["arrows"])):
+    z_drawn = low + (z_arrows + 1) / 2 * (high - low)          # z in (-1, 1), spread over the axis to draw it
+    for z0, x0 in zip(z_drawn, snap["arrows"]):
         ax.annotate("", xy=(min(max(x0, low), high), x_line), xytext=(z0, z_line),
                     arrowprops={"arrowstyle": "->", "lw": 0.6, "color": "0.35"})
     ax.text(low, z_line - 0.04, "z", va="top", fontsize=8)
     ax.text(low, x_line + 0.02, "x", va="bottom", fontsize=8)
     ax.set_xlim(low, high)
-    ax.set_ylim(-0.5, max(1.05, float(host(p_data).max()) * 1.05))
+    ax.set_ylim(-0.5, max(1.05, float(p_data.max()) * 1.05))
     ax.set_yticks([0, 0.5, 1.0])
     ax.tick_params(labelsize=7)
     title = f"step {snap['step']}:  max |D - 1/2| on the bulk = {snap['max |D(x) - 1/2|']:.2f}"
@@ -145,17 +149,15 @@ def draw(ax, snap, grid, p_data, z_arrows, label=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    check_hyperparameters(lr=args.lr, k=args.k, batch_size=args.batch_size, steps=args.steps)
-    if args.frames < 2:
-        raise TrainingError(f"--frames must be at least 2 (the start and the end of training), got {args.frames}.")
+    check_flags(args)                            # every flag, before any training (a short run: no checkpoints)
     mg.manual_seed(args.seed)
     G, D = build_generator(args.hidden), build_discriminator(args.hidden)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
 
-    grid = xp.linspace(*X_RANGE, 400).astype("float32")
-    p_data = xp.exp(-0.5 * ((grid - DATA_MEAN) / DATA_STD) ** 2) / (DATA_STD * math.sqrt(2 * math.pi))
-    z_arrows = xp.linspace(-1, 1, ARROWS + 2)[1:-1].astype("float32")
+    grid = linspace(*X_RANGE, 400)
+    p_data = (mg.exp(-0.5 * ((grid - DATA_MEAN) / DATA_STD) ** 2) / (DATA_STD * math.sqrt(2 * math.pi))).numpy()
+    grid, z_arrows = grid.numpy(), linspace(-1, 1, ARROWS + 2).numpy()[1:-1]   # host arrays, for the pictures
     # snapshots at t_k = T (k / (F - 1))^2: denser early, where p_g moves fast
     snap_steps = sorted({round(args.steps * (k / (args.frames - 1)) ** 2) for k in range(args.frames)})
     z_eval = sample_z(5000)

@@ -83,16 +83,18 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, data, nn, optim
+from minigan import nn, optim
+from minigan.data import toy_dataset
 from minigan.gan import (
     HistoricalAverage,
     d_loss_minimax,
+    d_loss_one_sided_smoothing,
     feature_matching_loss,
     g_loss,
-    one_sided_label_smoothing,
+    sample,
 )
+from minigan.gan.guards import check_finite, check_flags, run_script
 from minigan.gan.layers import MinibatchDiscrimination, VirtualBatchNorm
-from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
 from minigan.metrics import evaluate_2d_generator
 from minigan.viz import plot_points_2d
 
@@ -101,10 +103,6 @@ TECHNIQUES = ("feature_matching", "minibatch_discrimination", "label_smoothing",
 SHORT = {"feature_matching": "feature matching", "minibatch_discrimination": "minibatch discr.",
          "label_smoothing": "label smoothing", "virtual_batch_norm": "virtual BN",
          "historical_averaging": "hist. averaging"}
-DATASETS = {  # name -> (sampler of real points, mode centres)
-    "ring": (data.ring_of_gaussians, data.ring_modes),
-    "grid": (data.grid_of_gaussians, data.grid_modes),
-}
 
 
 class Generator(nn.Module):
@@ -123,7 +121,7 @@ class Generator(nn.Module):
             nn.Linear(hidden, 2),
         )
         if reference_size:   # z_ref: the reference batch, drawn once and never changed
-            self.register_buffer("z_ref", mg.tensor(backend.randn(reference_size, latent_dim)))
+            self.register_buffer("z_ref", mg.randn(reference_size, latent_dim))
 
     def forward(self, z):
         if not self.reference_size:
@@ -194,7 +192,7 @@ def method_name(method):
 
 def train(args, dataset, method, seed, bar):
     """Train one GAN on ``dataset`` with the techniques in ``method``; returns (G, history)."""
-    sample_real, _ = DATASETS[dataset]
+    sample_real = toy_dataset(dataset).sample
     use = set(method)
     mg.manual_seed(seed)
     G = Generator(args.latent_dim, args.hidden, args.reference_size if "virtual_batch_norm" in use else None)
@@ -209,11 +207,12 @@ def train(args, dataset, method, seed, bar):
     for step in range(args.steps):
         # ---- 1. the discriminator: descend L_D on a real and a fake batch
         x = mg.tensor(sample_real(args.batch_size))                       # x ~ p_data
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))    # z ~ N(0, I)
-        fake = G(z).detach()                                              # this step changes D only
+        z = mg.randn(args.batch_size, args.latent_dim)                    # z ~ N(0, I)
+        with mg.no_grad():                                                # this step changes D only
+            fake = G(z)
         real_logits, fake_logits = D(x), D(fake)    # separate batches: minibatch discrimination compares within each
         if "label_smoothing" in use:
-            loss_D = one_sided_label_smoothing(real_logits, fake_logits, alpha)  # targets alpha for x, 0 for G(z)
+            loss_D = d_loss_one_sided_smoothing(real_logits, fake_logits, alpha)  # targets alpha for x, 0 for G(z)
         else:
             loss_D = d_loss_minimax(real_logits, fake_logits)   # -mean log D(x) - mean log(1 - D(G(z)))
         if "historical_averaging" in use:
@@ -226,7 +225,7 @@ def train(args, dataset, method, seed, bar):
 
         # ---- 2. the generator: one step with D frozen
         D.requires_grad_(False)
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
+        z = mg.randn(args.batch_size, args.latent_dim)
         fake = G(z)
         if "feature_matching" in use:          # || E_x f(x) - E_z f(G(z)) ||^2, the real side a constant target
             loss_G = feature_matching_loss(D.features(x).detach(), D.features(fake))
@@ -260,19 +259,15 @@ def summarise(scores):
 
 def main(argv=None):
     args = parse_args(argv)
-    check_hyperparameters(lr=args.lr, batch_size=args.batch_size, steps=args.steps)
-    check_hyperparameters(lr=args.d_lr)
-    if args.seeds < 1:
-        raise TrainingError(f"--seeds must be at least 1, got {args.seeds}.")
+    check_flags(args)                            # every flag, before any training
     methods = chosen_methods(args)
     datasets = ["ring", "grid"] if args.dataset == "both" else [args.dataset]
     seeds = [args.seed + k for k in range(args.seeds)]
-    os.makedirs(args.out, exist_ok=True)
 
     metrics, pictures, history, rows = {}, [], {}, []
     bar = tqdm(total=len(datasets) * len(methods) * len(seeds) * args.steps, disable=args.quiet, unit="step")
     for dataset in datasets:
-        _, modes = DATASETS[dataset]
+        modes = toy_dataset(dataset).modes
         panels = {}
         for method in methods:
             name, scores, seconds = method_name(method), [], 0.0
@@ -282,14 +277,13 @@ def main(argv=None):
                 G, runs = train(args, dataset, method, seed, bar)
                 seconds += time.perf_counter() - t0
                 scores.append(evaluate_2d_generator(
-                    lambda n: G(mg.tensor(backend.randn(n, args.latent_dim))), dataset))  # noqa: B023
+                    lambda n: sample(G, mg.randn(n, args.latent_dim)), dataset))  # noqa: B023
                 for series, values in runs.items():
                     history[f"{dataset}/{name}/seed {seed}/{series}"] = values
-            with mg.no_grad():   # the panel shows the generator of the last seed
-                last = scores[-1]
-                title = f"{name}\n{last['modes_captured']}/{last['n_modes']} modes, " \
-                        f"{100 * last['high_quality_fraction']:.0f}% HQ"
-                panels[title] = G(mg.tensor(backend.randn(1000, args.latent_dim)))
+            last = scores[-1]   # the panel shows the generator of the last seed
+            title = f"{name}\n{last['modes_captured']}/{last['n_modes']} modes, " \
+                    f"{100 * last['high_quality_fraction']:.0f}% HQ"
+            panels[title] = sample(G, mg.randn(1000, args.latent_dim))
             row = summarise(scores)
             row.update(dataset=dataset, method=name, seconds=seconds / len(seeds))
             rows.append(row)

@@ -25,11 +25,11 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
+from minigan import nn, optim
 from minigan.data import load_digits
-from minigan.gan import d_loss_minimax, g_loss
+from minigan.gan import d_loss_minimax, g_loss, sample
 from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.training import check_finite, check_hyperparameters, run_script
+from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -61,15 +61,6 @@ def build_discriminator(dropout=0.3):
     )
 
 
-def generate(G, z):
-    """Digits G(z), shape (N, 1, 28, 28), in eval mode: BatchNorm uses its running statistics."""
-    G.eval()
-    with mg.no_grad():
-        images = G(z).reshape(-1, 1, 28, 28)
-    G.train()
-    return images
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=8000, help="generator steps (default 8000)")
@@ -83,6 +74,7 @@ def parse_args(argv=None):
     p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
     p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -90,38 +82,45 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
-    data = images.reshape(len(images), -1)          # the MLP sees 784 numbers
-    check_hyperparameters(lr=args.lr, k=args.k, batch_size=args.batch_size, num_samples=len(data), steps=args.steps)
+    data = mg.tensor(images.reshape(len(images), -1))   # the MLP sees 784 numbers
+    check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
 
     mg.manual_seed(args.seed)
     G, D = build_generator(args.latent_dim), build_discriminator()
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    fixed_z = mg.tensor(backend.randn(64, args.latent_dim))   # the same 64 faces of G, step after step
+    fixed_z = mg.randn(64, args.latent_dim)         # the same 64 faces of G, step after step
 
     start, history = 0, {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))", "D accuracy", "|grad G|")}
     if args.resume:
-        start, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D})
-        history = {name: list(extra[name]) for name in history}
-    os.makedirs(args.out, exist_ok=True)
+        start, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(start, args.steps, args.resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
     pictures = []
 
     bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
         # ---- 1. the discriminator: k steps of descending L_D = -[log D(x) + log(1 - D(G(z)))]
         for _ in range(args.k):
-            x = mg.tensor(data[backend.randint(0, len(data), (args.batch_size,))])   # x ~ p_data
-            z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))          # z ~ N(0, I)
-            fake = G(z).detach()             # detach: this step changes D only, so no gradient into G
+            x = data[mg.randint(0, len(data), (args.batch_size,))]   # x ~ p_data
+            z = mg.randn(args.batch_size, args.latent_dim)          # z ~ N(0, I)
+            # no_grad: this step changes D only, so G's graph is not needed. Every example makes the fake
+            # batch of D's step this way: .detach() would give the same numbers but first record G's graph
+            # and then cut it (cyclegan.py detaches, because it reuses the fakes of G's step).
+            with mg.no_grad():
+                fake = G(z)
             real_logits, fake_logits = D(x), D(fake)                # a = logit, D(.) = sigmoid(a)
             loss_D = d_loss_minimax(real_logits, fake_logits)
             opt_D.zero_grad()
-            loss_D.backward()                # dL_D/da = sigmoid(a) - y, y = 1 for real and 0 for fake
+            loss_D.backward()                # dL_D/da = (sigmoid(a) - y)/N for each of the N logits of a batch
+                                             # mean, y = 1 for real and 0 for fake
             opt_D.step()
 
         # ---- 2. the generator: one step with D frozen
         D.requires_grad_(False)              # gradients flow *through* D into G, but D's weights stay put
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
+        z = mg.randn(args.batch_size, args.latent_dim)
         gen_logits = D(G(z))
         # non-saturating: -log D(G(z)); saturating (--saturating): log(1 - D(G(z))), the term in V
         loss_G = g_loss(gen_logits, saturating=args.saturating)
@@ -134,7 +133,7 @@ def main(argv=None):
         d_real, d_fake = mg.sigmoid(real_logits).mean().item(), mg.sigmoid(fake_logits).mean().item()
         accuracy = 0.5 * ((real_logits.data > 0).mean() + (fake_logits.data < 0).mean()).item()
         grad_norm = sum(float((p.grad.data ** 2).sum()) for p in G.parameters()) ** 0.5
-        row = (check_finite(loss_D, "Loss_D", step), check_finite(loss_G, "Loss_G", step),
+        row = (check_finite(loss_D, "Loss_D", step, checkpoint), check_finite(loss_G, "Loss_G", step, checkpoint),
                d_real, d_fake, accuracy, grad_norm)
         for name, value in zip(history, row):
             history[name].append(value)
@@ -142,17 +141,17 @@ def main(argv=None):
 
         done = step + 1
         if done % args.sample_every == 0 or done == args.steps:
-            samples = generate(G, fixed_z)
+            samples = sample(G, fixed_z).reshape(-1, 1, 28, 28)   # eval mode: BatchNorm's running statistics
             pictures.append(os.path.join(args.out, f"samples_{done:05d}.png"))
             save_image_grid(samples, pictures[-1], title=f"step {done}")
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(os.path.join(args.out, "checkpoint.npz"), done, {"G": G, "D": D},
-                            {"G": opt_G, "D": opt_D}, extra=history)
+            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
+                            hparams=hyperparameters(args))
     bar.close()
     pictures.append(plot_history(history, os.path.join(args.out, "training.png"), title="vanilla GAN on digits"))
 
     # ---- did it work? A digit classifier reads 1000 samples: all ten classes, evenly?
-    samples = generate(G, mg.tensor(backend.randn(1000, args.latent_dim)))
+    samples = sample(G, mg.randn(1000, args.latent_dim)).reshape(-1, 1, 28, 28)
     metrics = digit_metrics(samples)
     metrics = {k: metrics[k] for k in ("class_coverage", "class_kl", "inception_score", "frechet_distance",
                                        "frechet_distance_real")}

@@ -20,6 +20,7 @@ Algorithm 1 of the paper, for each generator step:
 
     python examples/wgan.py                   # 5,000 generator steps (25,000 critic steps)
     python examples/wgan.py --steps 1500      # shorter: blurry blobs, some digits never appear
+    python examples/wgan.py --resume runs/wgan/checkpoint.npz --steps 6000   # train on from a checkpoint
 
 Clipping learns slowly. Measured on a 2-core CPU, seed 0 (wall times vary with its load):
 
@@ -34,8 +35,8 @@ sums in a different order, and over 25,000 critic steps the runs part ways.
 (examples/wgan_gp.py, the gradient penalty, reaches 10/10, class KL 0.07 and
 Fréchet 110 on the same digits in 214 s.)
 
-It writes samples_XXXXX.png (a grid from fixed noise) and training.png (the
-Wasserstein estimate and the losses over training), and prints the final
+It writes samples_XXXXX.png (a grid from fixed noise), training.png (the
+Wasserstein estimate and G's loss over training) and checkpoint.npz, and prints the final
 estimate with the digit metrics of 1,000 samples (class coverage out of 10, KL
 of the class histogram to uniform).
 """
@@ -47,10 +48,11 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
+from minigan import nn, optim
 from minigan.data import load_digits
-from minigan.gan import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
-from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
+from minigan.gan import clip_weights_, sample, wasserstein_critic_loss, wasserstein_generator_loss
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -84,8 +86,11 @@ def parse_args(argv=None):
     p.add_argument("--clip", type=float, default=0.01, help="clip the critic's weights into [-clip, clip]")
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/wgan", help="directory for the pictures")
+    p.add_argument("--out", default="runs/wgan", help="directory for pictures and checkpoints")
     p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--eval-samples", type=int, default=1000, help="samples read by the digit classifier at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -94,28 +99,31 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
-    data = images.reshape(len(images), -1)          # the MLP sees 784 numbers
-    check_hyperparameters(lr=args.lr, k=args.n_critic, batch_size=args.batch_size, num_samples=len(data),
-                          steps=args.steps)
-    if not args.clip > 0:
-        raise TrainingError(f"the clipping bound --clip must be positive, got {args.clip}.")
+    data = mg.tensor(images.reshape(len(images), -1))   # the MLP sees 784 numbers
+    check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before any training
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
 
     mg.manual_seed(args.seed)
     G, C = build_generator(args.latent_dim), build_critic()
     opt_G = optim.RMSprop(G.parameters(), lr=args.lr)
     opt_C = optim.RMSprop(C.parameters(), lr=args.lr)
     clip_weights_(C.parameters(), args.clip)        # start inside the box too
-    fixed_z = mg.tensor(backend.randn(64, args.latent_dim))   # the same 64 faces of G, step after step
-    os.makedirs(args.out, exist_ok=True)
+    fixed_z = mg.randn(64, args.latent_dim)         # the same 64 faces of G, step after step
 
-    history = {name: [] for name in (W_ESTIMATE, "loss_C", "loss_G")}
+    history = {name: [] for name in (W_ESTIMATE, "loss_G")}   # (L_C is minus the estimate: not logged twice)
+    start = 0
+    if args.resume:
+        start, extra = load_checkpoint(args.resume, {"G": G, "C": C}, {"G": opt_G, "C": opt_C},
+                                       hparams=hyperparameters(args))   # refused if a training flag differs
+        check_resume(start, args.steps, args.resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
     pictures = []
-    bar = tqdm(range(args.steps), disable=args.quiet, unit="step")
+    bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
         # ---- 1. the critic: n_critic steps of descending L_C = E[C(G(z))] - E[C(x)], each followed by clipping
         for _ in range(args.n_critic):
-            x = mg.tensor(data[backend.randint(0, len(data), (args.batch_size,))])   # x ~ p_data
-            z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))          # z ~ N(0, I)
+            x = data[mg.randint(0, len(data), (args.batch_size,))]   # x ~ p_data
+            z = mg.randn(args.batch_size, args.latent_dim)          # z ~ N(0, I)
             with mg.no_grad():
                 fake = G(z)                  # no graph: this step changes C only
             loss_C = wasserstein_critic_loss(C(x), C(fake))
@@ -126,7 +134,7 @@ def main(argv=None):
 
         # ---- 2. the generator: one step of descending L_G = -E[C(G(z))], with C frozen
         C.requires_grad_(False)
-        z = mg.tensor(backend.randn(args.batch_size, args.latent_dim))
+        z = mg.randn(args.batch_size, args.latent_dim)
         loss_G = wasserstein_generator_loss(C(G(z)))
         opt_G.zero_grad()
         loss_G.backward()
@@ -134,24 +142,25 @@ def main(argv=None):
         C.requires_grad_(True)
 
         # ---- the critic's estimate of W(p_data, p_g) (times K) is minus its loss on the last batch
-        estimate = -check_finite(loss_C, "Loss_C", step)
-        for name, value in zip(history, (estimate, -estimate, check_finite(loss_G, "Loss_G", step))):
-            history[name].append(value)
+        estimate = -check_finite(loss_C, "Loss_C", step, checkpoint)
+        history[W_ESTIMATE].append(estimate)
+        history["loss_G"].append(check_finite(loss_G, "Loss_G", step, checkpoint))
         bar.set_postfix(W=f"{estimate:.4f}")
 
         done = step + 1
         if done % args.sample_every == 0 or done == args.steps:
-            with mg.no_grad():
-                samples = G(fixed_z).reshape(-1, 1, 28, 28)
+            samples = sample(G, fixed_z).reshape(-1, 1, 28, 28)
             pictures.append(save_image_grid(samples, os.path.join(args.out, f"samples_{done:05d}.png"),
                                             title=f"WGAN (clipping), step {done}"))
+        if done % args.checkpoint_every == 0 or done == args.steps:
+            save_checkpoint(checkpoint, done, {"G": G, "C": C}, {"G": opt_G, "C": opt_C}, extra=history,
+                            hparams=hyperparameters(args))
     bar.close()
     pictures.append(plot_history(history, os.path.join(args.out, "training.png"),
                                  title="WGAN with weight clipping on digits: the critic's estimate of W"))
 
     # ---- does it work? the estimate (averaged over the last 100 steps) and what a digit classifier reads
-    with mg.no_grad():
-        samples = G(mg.tensor(backend.randn(args.eval_samples, args.latent_dim))).reshape(-1, 1, 28, 28)
+    samples = sample(G, mg.randn(args.eval_samples, args.latent_dim)).reshape(-1, 1, 28, 28)
     digits = digit_metrics(samples)
     tail = history[W_ESTIMATE][-100:]
     metrics = {

@@ -59,23 +59,23 @@ import time
 from tqdm import tqdm
 
 import minigan as mg
-from minigan import backend, nn, optim
-from minigan.data import grid_modes, grid_of_gaussians, load_digits, ring_modes, ring_of_gaussians
+from minigan import nn, optim
+from minigan.data import load_digits, toy_dataset
 from minigan.gan import (
     d_loss_minimax,
     g_loss,
     gradient_penalty,
+    sample,
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from minigan.gan.training import TrainingError, check_finite, check_hyperparameters, run_script
+from minigan.gan.guards import check_finite, check_flags, run_script
 from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generator
 from minigan.viz import plot_history, plot_points_2d, save_image_grid
 
-TOYS = {"ring": (ring_of_gaussians, ring_modes), "grid": (grid_of_gaussians, grid_modes)}
-# the defaults of a run on each dataset (the flags override them)
+# the defaults of a run on each dataset (the flags override them; the toys' MLP sizes are not used on digits)
 DEFAULTS = {
-    "digits": dict(steps=1500, sharpen_steps=0, lr=1e-4, codes=0, batch_size=64, latent_dim=100, width=0, depth=0),
+    "digits": dict(steps=1500, sharpen_steps=0, lr=1e-4, codes=0, batch_size=64, latent_dim=100, width=128, depth=3),
     "ring": dict(steps=2000, sharpen_steps=12000, lr=1e-3, codes=0, batch_size=256, latent_dim=2, width=128, depth=3),
     "grid": dict(steps=4000, sharpen_steps=40000, lr=1e-3, codes=100, batch_size=256, latent_dim=2, width=128, depth=3),
 }
@@ -93,10 +93,11 @@ def latent(n, args):
     lets each of the K values of c take its own island (DeLiGAN, Gurumurthy et
     al. 2017, and "Disconnected manifold learning", Khayatkhoei et al. 2018).
     """
-    z = mg.tensor(backend.randn(n, args.latent_dim))
+    z = mg.randn(n, args.latent_dim)
     if not args.codes:
         return z
-    one_hot = mg.tensor(backend.xp.eye(args.codes, dtype=z.dtype)[backend.randint(0, args.codes, (n,))])
+    c = mg.randint(0, args.codes, (n,))                                   # c ~ U{0 .. K-1}
+    one_hot = mg.where(c.reshape(-1, 1) == mg.tensor(list(range(args.codes))).reshape(1, -1), 1.0, 0.0)
     return mg.cat([one_hot, z], axis=1)
 
 
@@ -194,8 +195,8 @@ def train(args, seed, data=None):
 
     def real_batch(n):
         if data is not None:
-            return mg.tensor(data[backend.randint(0, len(data), (n,))])   # x ~ the bundled digits
-        return mg.tensor(TOYS[args.dataset][0](n))                          # x ~ the mixture, fresh each time
+            return data[mg.randint(0, len(data), (n,))]                  # x ~ the bundled digits
+        return mg.tensor(toy_dataset(args.dataset).sample(n))             # x ~ the mixture, fresh each time
 
     history = {name: [] for name in (W_ESTIMATE, "penalty", "loss_C", "loss_G")}
     total = args.steps + args.sharpen_steps
@@ -245,20 +246,17 @@ def train(args, seed, data=None):
 
 
 def sampler(G, args):
-    """n -> n samples G(z), z drawn by :func:`latent`, without a graph."""
-    def sample(n):
-        with mg.no_grad():
-            return G(latent(n, args))
-    return sample
+    """n -> n samples G(z), z drawn by :func:`latent`, in eval mode and without a graph."""
+    return lambda n: sample(G, latent(n, args))
 
 
 def measure(args, G):
     """The headline numbers of one trained generator: VEEGAN's on the toys, the classifier's on the digits."""
-    sample = sampler(G, args)
+    draw = sampler(G, args)
     if args.dataset == "digits":
-        m = digit_metrics(sample(args.eval_samples).reshape(-1, 1, 28, 28))
+        m = digit_metrics(draw(args.eval_samples).reshape(-1, 1, 28, 28))
         return {name: m[name] for name in ("class_coverage", "class_kl", "inception_score", "frechet_distance")}
-    m = evaluate_2d_generator(sample, args.dataset, n=args.eval_samples)
+    m = evaluate_2d_generator(draw, args.dataset, n=args.eval_samples)
     return {name: m[name] for name in ("modes_captured", "high_quality_fraction", "reverse_kl")}
 
 
@@ -279,13 +277,8 @@ def main(argv=None):
     data = None
     if args.dataset == "digits":
         images, _ = load_digits()                    # (5000, 1, 28, 28), scaled to [-1, 1]
-        data = images.reshape(len(images), -1)       # the MLPs see 784 numbers
-    check_hyperparameters(lr=args.lr, k=args.n_critic, batch_size=args.batch_size,
-                          num_samples=len(data) if data is not None else None, steps=args.steps)
-    if args.seeds < 1 or not args.lam >= 0 or args.sharpen_steps < 0 or args.codes < 0 or not args.sharpen_lr > 0:
-        raise TrainingError(f"--seeds must be >= 1, --lam, --sharpen-steps and --codes >= 0 and --sharpen-lr > 0; "
-                            f"got {args.seeds}, {args.lam}, {args.sharpen_steps}, {args.codes} and {args.sharpen_lr}.")
-    os.makedirs(args.out, exist_ok=True)
+        data = mg.tensor(images.reshape(len(images), -1))   # the MLPs see 784 numbers
+    check_flags(args, num_samples=len(data) if data is not None else None)   # every flag, before any training
     method = "WGAN-GP" if args.loss == "wgan-gp" else "vanilla GAN"
 
     runs, panels, pictures, seconds = [], {}, [], []
@@ -311,9 +304,10 @@ def main(argv=None):
         print(f"seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in runs[-1].items()) + f" ({seconds[-1]:.0f} s)")
 
     if args.dataset != "digits":
-        real = TOYS[args.dataset][0](args.eval_samples)
-        pictures.append(plot_points_2d({"real data": real, **panels}, os.path.join(args.out, "points.png"),
-                                       modes=TOYS[args.dataset][1](), title=f"{method} on {args.dataset}"))
+        toy = toy_dataset(args.dataset)
+        pictures.append(plot_points_2d({"real data": toy.sample(args.eval_samples), **panels},
+                                       os.path.join(args.out, "points.png"), modes=toy.modes(),
+                                       title=f"{method} on {args.dataset}"))
     metrics = summarise(runs)
     metrics["seconds_per_run"] = sum(seconds) / len(seconds)
     report(args, method, metrics)
@@ -333,7 +327,7 @@ def report(args, method, metrics):
               f"class-KL {show('class_kl', '.3f')}, IS {show('inception_score', '.2f')}, "
               f"FD {show('frechet_distance', '.1f')}; {metrics['seconds_per_run']:.0f} s per run")
         return
-    n_modes = len(TOYS[args.dataset][1]())
+    n_modes = len(toy_dataset(args.dataset).modes())
     print(f"{method} on {args.dataset} ({over}, {steps}, {args.eval_samples} samples): "
           f"modes {show('modes_captured', '.1f')}/{n_modes}, "
           f"high-quality {show('high_quality_fraction', '.3f')}, reverse KL {show('reverse_kl', '.3f')}; "

@@ -4,9 +4,11 @@ A small reverse-mode autograd over NumPy arrays (CuPy on a GPU with
 ``MINIGAN_BACKEND=cupy``), layers written by hand, and the GAN losses and
 training loop written out, so each formula of the GAN literature is a line of
 code you can step into.
+
+This file only re-exports: each name is defined in the module it is imported
+from (an op beside its Function in ``minigan/ops``).
 """
 
-from minigan import ops as _ops  # noqa: F401  (installs the Tensor operators)
 from minigan.autograd import grad
 from minigan.backend import BACKEND, manual_seed
 from minigan.gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -181,7 +181,11 @@ def _release(order):
 
 
 def backward(output, grad=None, retain_graph=False, create_graph=False):
-    """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf requiring grad."""
+    """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf requiring grad: ``output.backward()``.
+
+    ``output`` must be a scalar unless ``grad`` (the gradient of some scalar
+    with respect to ``output``, same shape) is given.
+    """
     seed = _seed_gradient(output, grad)
     leaf_grads = _run([output], [seed], None, retain_graph or create_graph, create_graph)
     if create_graph:
@@ -199,6 +203,9 @@ def backward(output, grad=None, retain_graph=False, create_graph=False):
             g = g.copy()
         leaf.grad = Tensor(g)
         handed_out.add(id(g))
+
+
+Tensor.backward = backward  # t.backward(): the method is this function
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None, allow_unused=False):

@@ -7,7 +7,8 @@
 * Toy distributions in the plane, where you can *see* mode collapse:
   :func:`gaussian_1d`, :func:`ring_of_gaussians`, :func:`grid_of_gaussians`,
   :func:`swiss_roll`, and the mode centres :func:`ring_modes`,
-  :func:`grid_modes` that the metrics compare samples against.
+  :func:`grid_modes` that the metrics compare samples against; the 2D ones by
+  name in :data:`TOY_DATASETS` (:func:`toy_dataset`).
 * :class:`DataLoader`: minibatches, reshuffled every epoch.
 
 Every random draw comes from ``backend.generator()``, so
@@ -17,6 +18,7 @@ Everything returned lives on the active backend (NumPy or CuPy), except
 """
 
 import gzip
+import inspect
 import math
 import numbers
 import operator
@@ -97,6 +99,43 @@ def _images_and_labels(images, labels, scale):
     return images, backend.asarray(labels, dtype="int64")
 
 
+IMAGE_SIZE = (28, 28)  # MNIST and Fashion-MNIST
+NUM_CLASSES = 10
+
+
+def check_images_and_labels(images, labels, image_source, label_source=None, fix="download the files again"):
+    """Refuse a dataset the models cannot use, naming the file and the first bad index.
+
+    ``images`` (N, 28, 28) with every pixel a finite number in [0, 255];
+    ``labels`` (N,) integers in 0 ... 9. Raises :class:`DataError`.
+    """
+    label_source = label_source or image_source
+    if images.ndim != 3 or tuple(images.shape[1:]) != IMAGE_SIZE:
+        size = "x".join(map(str, images.shape[1:])) if images.ndim == 3 else f"shape {tuple(images.shape)}"
+        raise DataError(
+            f"{image_source} holds images of {size} pixels from image 0 on, but MNIST images are 28x28; {fix}."
+        )
+    if images.dtype.kind not in "biuf":
+        raise DataError(f"{image_source} holds {images.dtype} pixels, not numbers; {fix}.")
+    bad = backend.first_bad_row(images, 0, 255)
+    if bad is not None:
+        raise DataError(
+            f"{image_source}: image {bad} holds a pixel that is NaN, infinite or outside [0, 255]; {fix}."
+        )
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise DataError(
+            f"{label_source} holds labels of shape {tuple(labels.shape)} for {len(images)} images in "
+            f"{image_source}, expected ({len(images)},); {fix}."
+        )
+    if labels.dtype.kind not in "iu":
+        raise DataError(f"{label_source} holds {labels.dtype} labels, expected integers 0 to 9; {fix}.")
+    bad = backend.first_bad_row(labels, 0, NUM_CLASSES - 1)
+    if bad is not None:
+        raise DataError(
+            f"{label_source}: label {bad} is {int(labels[bad])}, outside the classes 0 to {NUM_CLASSES - 1}; {fix}."
+        )
+
+
 # ----------------------------------------------------------------- the bundled MNIST subset
 
 DIGITS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "mnist_5k.npz")
@@ -132,6 +171,7 @@ def _read_digits_npz(path):
         raise DataError(
             f"The bundled digits file {path} does not hold 'images' (N, 28, 28) and 'labels' (N,) arrays; {fix}."
         )
+    check_images_and_labels(images, labels, f"The bundled digits file {path}", fix=fix)
     return arrays
 
 
@@ -139,6 +179,10 @@ def _read_digits_npz(path):
 
 # The third byte of an IDX magic number names the element type (stored big-endian).
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+# deflate cannot expand data more than ~1032 times, so a gzip file of n bytes holds at most this many
+GZIP_MAX_RATIO = 1032
 
 
 def load_idx(path):
@@ -149,47 +193,79 @@ def load_idx(path):
     0x08 is unsigned byte (what MNIST uses); 0x09 int8, 0x0B int16,
     0x0C int32, 0x0D float32, 0x0E float64.
 
+    The header is read first and bounds the rest: no more than the bytes it
+    declares (plus one, to notice a file that is too long) are ever read or
+    decompressed, and a declared size that the file cannot hold is refused
+    before anything is allocated. A gzip bomb costs a few bytes of memory.
+
     Returns a host NumPy array of that shape (uint8 for MNIST), in native
     byte order. A missing or corrupt file raises :class:`DataError`.
     """
-    raw = _read_maybe_gzipped(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+    with _open_maybe_gzipped(path) as (f, capacity, compressed):
+        try:
+            return _read_idx(path, f, capacity, compressed)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{path} is not a valid gzip file ({err}); download it again.") from None
+
+
+def _read_idx(path, f, capacity, compressed):
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
         raise DataError(
             f"{path} is not an IDX file: it should start with two zero bytes and a type byte; download it again."
         )
-    type_code, ndim = raw[2], raw[3]
+    type_code, ndim = magic[2], magic[3]
     if type_code not in IDX_DTYPES:
         raise DataError(f"{path} has an unknown IDX type code 0x{type_code:02X}; download it again.")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DataError(f"{path} is truncated: its header ends early; download it again.")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    shape = struct.unpack(f">{ndim}I", sizes)
     dtype = IDX_DTYPES[type_code]
     expected = math.prod(shape) * int(dtype[-1])  # the last character of ">i4" is bytes per value
-    found = len(raw) - header
-    if found != expected:
-        what = "truncated" if found < expected else "too long"
+    room = capacity - 4 - 4 * ndim
+    if not compressed and expected != room:
+        what = "truncated" if room < expected else "too long"
+        raise DataError(
+            f"{path} is {what}: shape {shape} needs {expected} bytes of data but it holds {room}; download it again."
+        )
+    if compressed and expected > room * GZIP_MAX_RATIO:
+        raise DataError(
+            f"{path} is damaged: its header declares shape {shape} ({expected} bytes), more than a gzip file "
+            f"of {capacity} bytes can hold; download it again."
+        )
+    raw = f.read(expected + 1)  # one byte more than declared tells a file that is too long
+    if len(raw) != expected:
+        found = str(len(raw)) if len(raw) < expected else f"more than {expected}"
+        what = "truncated" if len(raw) < expected else "too long"
         raise DataError(
             f"{path} is {what}: shape {shape} needs {expected} bytes of data but it holds {found}; download it again."
         )
-    return backend.frombuffer(raw[header:], dtype).reshape(shape)
+    return backend.frombuffer(raw, dtype).reshape(shape)
 
 
-def _read_maybe_gzipped(path):
-    """The bytes of ``path``, uncompressed if it is a gzip file (recognised by its magic bytes)."""
-    if not os.path.isfile(path):
-        raise DataError(f"{path} does not exist or is not a file; check the path.")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as err:
-        raise DataError(f"{path} could not be read ({err.strerror}); check its permissions.") from None
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"{path} is not a valid gzip file ({err}); download it again.") from None
+class _open_maybe_gzipped:
+    """``with _open_maybe_gzipped(path) as (file, size, compressed)``: the file, read through gzip
+    when it starts with gzip's magic bytes; ``size`` is its size on disk."""
+
+    def __init__(self, path):
+        if not os.path.isfile(path):
+            raise DataError(f"{path} does not exist or is not a file; check the path.")
+        try:
+            self.raw = open(path, "rb")
+        except OSError as err:
+            raise DataError(f"{path} could not be read ({err.strerror}); check its permissions.") from None
+        self.size = os.fstat(self.raw.fileno()).st_size
+        self.compressed = self.raw.read(2) == b"\x1f\x8b"
+        self.raw.seek(0)
+        self.file = gzip.GzipFile(fileobj=self.raw) if self.compressed else self.raw
+
+    def __enter__(self):
+        return self.file, self.size, self.compressed
+
+    def __exit__(self, *exc):
+        self.file.close()
+        self.raw.close()
 
 
 MNIST_FILES = {
@@ -216,6 +292,7 @@ def load_mnist(directory, train=True, scale="tanh"):
             f"The MNIST files in {directory} do not match: images have shape {images.shape} and "
             f"labels {labels.shape}, expected (N, H, W) and (N,); download them again."
         )
+    check_images_and_labels(images, labels, image_path, label_path)
     return _images_and_labels(images, labels, scale)
 
 
@@ -336,6 +413,37 @@ def swiss_roll(n, noise=0.25):
     return (roll / SWISS_ROLL_T_MAX).astype("float32")
 
 
+# ----------------------------------------------------------------- the toy registry
+
+
+class ToyDataset:
+    """A named 2D toy: ``sample(n)`` draws n points (n, 2), ``modes()`` gives the mode centres, ``std`` their spread.
+
+    ``std`` is read from the sampler's own default, so the data and the
+    metrics that judge samples against it cannot disagree.
+    """
+
+    def __init__(self, name, sample, modes):
+        self.name, self.sample, self.modes = name, sample, modes
+        self.std = inspect.signature(sample).parameters["std"].default
+
+    def __repr__(self):
+        return f"ToyDataset({self.name!r}, std={self.std})"
+
+
+TOY_DATASETS = {
+    "ring": ToyDataset("ring", ring_of_gaussians, ring_modes),   # 8 modes on a circle, std 0.02 (VEEGAN)
+    "grid": ToyDataset("grid", grid_of_gaussians, grid_modes),   # 25 modes on a 5x5 grid, std 0.05 (VEEGAN)
+}
+
+
+def toy_dataset(name):
+    """The :class:`ToyDataset` called ``name`` ("ring" or "grid"); one sentence naming the choices otherwise."""
+    if name not in TOY_DATASETS:
+        raise DataError(f"toy dataset must be one of {', '.join(map(repr, TOY_DATASETS))}, got {name!r}.")
+    return TOY_DATASETS[name]
+
+
 # ----------------------------------------------------------------- batches
 
 
@@ -366,6 +474,13 @@ class DataLoader:
                 f"All arrays must have the same length (first dimension), got lengths {', '.join(map(str, lengths))}."
             )
         self.num_samples = lengths[0]
+        for position, array in enumerate(self.arrays):
+            bad = backend.first_bad_row(array) if array.ndim else None
+            if bad is not None:
+                raise DataError(
+                    f"DataLoader array {position} holds NaN or infinite values at sample {bad}; "
+                    "clean the data before training on it."
+                )
         if self.num_samples < 1:
             raise DataError("DataLoader got an empty dataset (0 samples); pass arrays with samples in them.")
         self.batch_size = _count(batch_size, "batch_size")

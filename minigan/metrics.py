@@ -16,16 +16,17 @@ NeurIPS 2017, section 5.1), also used by PacGAN (Lin et al., NeurIPS 2018):
 see there); :func:`evaluate_2d_generator` draws the samples and picks the modes
 and standard deviation of the named dataset.
 
-**Digits** (the 5,000 bundled MNIST digits): a small convolutional classifier,
-trained with minigan itself by ``scripts/train_digit_classifier.py`` and shipped
-as ``minigan/datasets/digit_classifier.npz``, reads the generated images.
+**Digits** (the 5,000 bundled MNIST digits): a small convolutional classifier
+(:mod:`minigan.classifier`), trained with minigan itself by
+``scripts/train_digit_classifier.py`` and shipped as
+``minigan/datasets/digit_classifier.npz``, reads the generated images.
 :func:`digit_metrics` reports the classes covered, the KL of the predicted
 class histogram to uniform, an Inception-style score (:func:`inception_score`),
 and a Fréchet distance (:func:`frechet_distance`) in the classifier's 64-d
 feature space next to its real-vs-real value.
 
-Every function returns plain Python numbers (a dict of them), ready to print
-or put in a table.
+Every function returns plain Python numbers (a float or an int, or a dict of
+them and of lists of them), ready to print or put in a table.
 
 Published reference points for the 2D mixtures, as :data:`REFERENCE_POINTS`
 (high-quality as a fraction, like :func:`mode_metrics` reports it):
@@ -47,12 +48,11 @@ PacGAN Table 1  grid    PacGAN2 23.8  0.913
 """
 
 import functools
-import inspect
 import math
-import os
 
-from minigan import backend, data, nn
+from minigan import backend, data
 from minigan.backend import xp
+from minigan.classifier import N_CLASSES, classify_digits
 from minigan.tensor import Tensor, no_grad
 
 
@@ -158,27 +158,20 @@ def mode_metrics(samples, modes, std, threshold=HIGH_QUALITY_STDS):
     }
 
 
-# name -> (mode centres, the sampler whose default std the metric uses)
-TOY_DATASETS = {
-    "ring": (data.ring_modes, data.ring_of_gaussians),
-    "grid": (data.grid_modes, data.grid_of_gaussians),
-}
-
-
 def default_std(dataset):
     """The standard deviation the named toy dataset is sampled with by default (ring 0.02, grid 0.05).
 
     Read from the sampler's signature in :mod:`minigan.data`, so the data and
     the metric cannot disagree.
     """
-    _, sampler = _toy(dataset)
-    return inspect.signature(sampler).parameters["std"].default
+    return _toy(dataset).std
 
 
 def _toy(dataset):
-    if dataset not in TOY_DATASETS:
-        raise MetricsError(f"dataset must be one of {', '.join(map(repr, TOY_DATASETS))}, got {dataset!r}.")
-    return TOY_DATASETS[dataset]
+    try:
+        return data.toy_dataset(dataset)
+    except data.DataError as err:
+        raise MetricsError(str(err)) from None
 
 
 def evaluate_2d_generator(sample_fn, dataset="ring", n=SAMPLES_2D, std=None):
@@ -191,7 +184,7 @@ def evaluate_2d_generator(sample_fn, dataset="ring", n=SAMPLES_2D, std=None):
     ``std`` defaults to that dataset's (:func:`default_std`). ``n`` is 2,500,
     as in VEEGAN.
     """
-    modes_fn, _ = _toy(dataset)
+    modes_fn = _toy(dataset).modes
     std = default_std(dataset) if std is None else std
     with no_grad():
         samples = sample_fn(n)
@@ -297,82 +290,6 @@ def class_coverage(predictions, n_classes=10, min_fraction=0.01):
     return int((counts >= min_fraction * len(labels)).sum())
 
 
-# ----------------------------------------------------------------- the digit classifier
-
-CLASSIFIER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "digit_classifier.npz")
-HELD_OUT_EVERY = 10  # every 10th bundled digit is held out: 50 per class, since they are sorted by label
-N_CLASSES = 10
-FEATURES = 64
-
-
-class DigitClassifier(nn.Module):
-    """A small convolutional classifier for 28x28 digits in [-1, 1].
-
-        features: Conv(1->16, 3, stride 2, pad 1) -> LeakyReLU(0.2)     28 -> 14
-                  Conv(16->32, 3, stride 2, pad 1) -> LeakyReLU(0.2)    14 -> 7
-                  Flatten -> Linear(32*7*7 -> 64) -> LeakyReLU(0.2)      the 64-d feature space
-        head:     Linear(64 -> 10)                                       class logits
-
-    The Fréchet distance of :func:`digit_metrics` is measured on ``features``.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, 2, 1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(16, 32, 3, 2, 1),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-            nn.Linear(32 * 7 * 7, FEATURES),
-            nn.LeakyReLU(0.2),
-        )
-        self.head = nn.Linear(FEATURES, N_CLASSES)
-
-    def forward(self, x):
-        return self.head(self.features(x))
-
-
-def digit_split(n=5000):
-    """Indices ``(train, held_out)`` of the bundled digits: every ``HELD_OUT_EVERY``-th digit is held out."""
-    index = xp.arange(n)
-    held = index % HELD_OUT_EVERY == 0
-    return index[~held], index[held]
-
-
-@functools.lru_cache(maxsize=1)
-def load_digit_classifier(path=CLASSIFIER_PATH):
-    """The trained :class:`DigitClassifier`, in eval mode, read from ``path`` (pickles refused). Cached."""
-    if not os.path.isfile(path):
-        raise MetricsError(
-            f"The digit classifier weights {path} are missing; "
-            "reinstall minigan or retrain them with scripts/train_digit_classifier.py."
-        )
-    model = DigitClassifier()
-    model.load_state_dict(backend.load_npz(path))
-    return model.eval()
-
-
-def classify_digits(images, batch_size=500):
-    """Features (N, 64) and class probabilities (N, 10) of images (N, 1, 28, 28) in [-1, 1], float64."""
-    x = images.data if isinstance(images, Tensor) else backend.asarray(images)
-    if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28) or len(x) == 0:
-        raise MetricsError(f"digit images must have shape (N, 1, 28, 28) with N >= 1, got {tuple(x.shape)}.")
-    if not bool(xp.isfinite(x).all()):
-        raise MetricsError("digit images contain NaN or infinity; check the generator's output.")
-    model = load_digit_classifier()
-    features, logits = [], []
-    with no_grad():
-        for start in range(0, len(x), batch_size):
-            f = model.features(Tensor(x[start : start + batch_size].astype("float32")))
-            features.append(f.data)
-            logits.append(model.head(f).data)
-    logits = xp.concatenate(logits).astype("float64")
-    logits = logits - logits.max(axis=1, keepdims=True)
-    probs = xp.exp(logits)
-    return xp.concatenate(features).astype("float64"), probs / probs.sum(axis=1, keepdims=True)
-
-
 @functools.lru_cache(maxsize=1)
 def _bundled_real_statistics():
     """Feature statistics of the 5,000 bundled digits and their real-vs-real distance (computed once)."""
@@ -407,7 +324,7 @@ def digit_metrics(images, real_images=None):
       data" at this sample size. Fréchet distances shrink as N grows, so
       compare runs at the same N.
     * ``class_counts``: the predicted class histogram (10 ints);
-    * ``predictions``: the class y_hat(x) read for each image (N ints, a backend array).
+    * ``predictions``: the class y_hat(x) read for each image (a list of N ints).
 
     ``real_images`` defaults to the 5,000 bundled digits (their statistics
     are computed once and cached).
@@ -428,5 +345,5 @@ def digit_metrics(images, real_images=None):
         "frechet_distance": frechet_distance(*gaussian_statistics(features), mu_r, sigma_r),
         "frechet_distance_real": real_vs_real,
         "class_counts": [int(c) for c in backend.to_numpy(counts)],
-        "predictions": predictions,
+        "predictions": [int(c) for c in backend.to_numpy(predictions)],
     }

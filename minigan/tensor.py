@@ -7,7 +7,10 @@ and the op remembers its inputs: that chain is the graph ``backward()`` walks.
 A :class:`Function` is one op: ``forward`` works on raw arrays (the fast path),
 ``backward`` works on Tensors and is written with minigan's own ops, so the
 gradient it returns can itself be differentiated (``create_graph=True``).
-The ops live in ``minigan/ops``; the graph walk lives in ``minigan/autograd.py``.
+The ops live in ``minigan/ops``, each file attaching its ops' Tensor methods
+(``Tensor.sigmoid = sigmoid``) right beside their Functions; the graph walk
+lives in ``minigan/autograd.py``, which attaches ``Tensor.backward``. This file
+imports neither: the arrows point down only.
 """
 
 import functools
@@ -196,13 +199,7 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
-
-        ``self`` must be a scalar unless ``grad`` (the gradient of some scalar
-        with respect to ``self``, same shape) is given.
-        """
-        autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+    # t.backward() is minigan.autograd.backward, attached there (the graph walk lives in autograd.py)
 
     def zero_grad_(self):
         self.grad = None
@@ -227,8 +224,37 @@ class Tensor:
             )
         return bool(self.data)
 
+    # --- comparisons: elementwise, and constants (a comparison has no gradient)
+    def __lt__(self, other):
+        return Tensor(self.data < _array(other))
+
+    def __le__(self, other):
+        return Tensor(self.data <= _array(other))
+
+    def __gt__(self, other):
+        return Tensor(self.data > _array(other))
+
+    def __ge__(self, other):
+        return Tensor(self.data >= _array(other))
+
+    def __eq__(self, other):
+        return Tensor(self.data == _array(other))
+
+    def __ne__(self, other):
+        return Tensor(self.data != _array(other))
+
     # Tensors hash by identity (the graph walk keeps them in dicts), although == compares elementwise.
     __hash__ = object.__hash__
+
+    def any(self):
+        return bool(self.data.any())
+
+    def all(self):
+        return bool(self.data.all())
+
+    def argmax(self, axis=None):
+        """The index of the largest element (over ``axis``), a constant integer Tensor."""
+        return Tensor(self.data.argmax(axis=axis))
 
     def __float__(self):
         return float(self.data.item())
@@ -293,4 +319,25 @@ def scalar_constant(value, dtype):
     return constant
 
 
-from minigan import autograd  # noqa: E402  (autograd walks Tensors, so it is imported after them)
+
+def as_tensors(a, b):
+    """Both operands of a binary op as Tensors; a Python scalar takes the dtype of the Tensor beside it."""
+    if isinstance(a, Tensor):
+        return a, b if isinstance(b, Tensor) else as_tensor(b, like=a)
+    b = as_tensor(b)
+    return as_tensor(a, like=b), b
+
+
+def python_number(value):
+    """A constant scalar parameter as a Python number, so that a NumPy float64 scalar cannot upcast float32.
+
+    A Tensor counts as a constant (its data); arrays with more than one element and None pass through.
+    """
+    if isinstance(value, Tensor):
+        value = value.data
+    return value.item() if getattr(value, "ndim", None) == 0 else value
+
+
+def _array(value):
+    """The array of a Tensor, anything else as it is: the other side of a comparison."""
+    return value.data if isinstance(value, Tensor) else value

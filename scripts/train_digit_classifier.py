@@ -2,9 +2,9 @@
 
     python scripts/train_digit_classifier.py      # writes minigan/datasets/digit_classifier.npz
 
-The model is :class:`minigan.metrics.DigitClassifier`, trained with minigan
+The model is :class:`minigan.classifier.DigitClassifier`, trained with minigan
 itself (Adam, cross-entropy) on the 5,000 bundled digits minus a held-out
-tenth (:func:`minigan.metrics.digit_split`: 50 digits per class), each
+tenth (:func:`minigan.classifier.digit_split`: 50 digits per class), each
 training batch shifted by up to ``--shift`` pixels at random (1 by default:
 without it the model overfits 4,500 digits, 94.8 % held out against 97.8 %
 with it). The held-out accuracy is printed at the end; the seed is fixed, so a rerun gives
@@ -19,7 +19,7 @@ import os
 import time
 
 import minigan as mg
-from minigan import backend, data, metrics, optim
+from minigan import backend, classifier, data, optim
 from minigan.backend import xp
 from minigan.tensor import Tensor
 
@@ -51,8 +51,8 @@ def shift(images, max_shift):
 def train(epochs, batch_size, lr, max_shift, seed):
     mg.manual_seed(seed)
     images, labels = data.load_digits()
-    train_index, held_index = metrics.digit_split(len(images))
-    model = metrics.DigitClassifier()
+    train_index, held_index = classifier.digit_split(len(images))
+    model = classifier.DigitClassifier()
     optimizer = optim.Adam(model.parameters(), lr=lr)
     loader = data.DataLoader(images[train_index], labels[train_index], batch_size=batch_size)
     for epoch in range(1, epochs + 1):
@@ -88,7 +88,7 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--shift", type=int, default=1, help="random translation augmentation, in pixels (0: none)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=metrics.CLASSIFIER_PATH)
+    parser.add_argument("--out", default=classifier.CLASSIFIER_PATH)
     args = parser.parse_args()
     model, held = train(args.epochs, args.batch_size, args.lr, args.shift, args.seed)
     save(model, args.out)

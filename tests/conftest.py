@@ -1,4 +1,10 @@
-"""Shared test set-up: hypothesis profiles and the GPU marker."""
+"""Shared test set-up: hypothesis profiles, the GPU marker and the numpy_only marker.
+
+* ``gpu`` tests need CuPy on a real CUDA device; they are skipped elsewhere,
+  including under the CPU stand-in for CuPy (``tests/cupy_standin``).
+* ``numpy_only`` tests are about the NumPy backend itself (or start the
+  stand-in run); they are skipped when ``MINIGAN_BACKEND`` is not numpy.
+"""
 
 import os
 
@@ -17,16 +23,26 @@ def _cupy_usable():
     try:
         import cupy
 
+        if getattr(cupy, "MINIGAN_STANDIN", False):
+            return False  # the CPU stand-in proves the code path, not a device
         cupy.zeros(1).sum().item()
         return True
     except Exception:
         return False
 
 
+def _backend_name():
+    import minigan
+
+    return minigan.BACKEND
+
+
 def pytest_collection_modifyitems(config, items):
-    if _cupy_usable():
-        return
-    skip = pytest.mark.skip(reason="needs CuPy and a usable CUDA device")
+    skip_gpu = None if _cupy_usable() else pytest.mark.skip(reason="needs CuPy and a usable CUDA device")
+    skip_numpy = None if _backend_name() == "numpy" else pytest.mark.skip(reason="about the NumPy backend only")
     for item in items:
-        if item.get_closest_marker("gpu") is not None:  # not `in item.keywords`: a parameter id "gpu" matches that
-            item.add_marker(skip)
+        # get_closest_marker, not `in item.keywords`: a parameter id "gpu" matches that
+        if skip_gpu is not None and item.get_closest_marker("gpu") is not None:
+            item.add_marker(skip_gpu)
+        if skip_numpy is not None and item.get_closest_marker("numpy_only") is not None:
+            item.add_marker(skip_numpy)

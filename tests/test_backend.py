@@ -100,7 +100,7 @@ def test_cupy_not_installed_says_how_to_install_it(monkeypatch):
     with pytest.raises(BackendError) as info:
         backend._import_cupy()
     message = str(info.value)
-    assert 'pip install "minigan[gpu]"' in message and one_sentence(message)
+    assert 'pip install -e ".[gpu]"' in message and one_sentence(message)
 
 
 def test_cupy_without_a_device_says_so(monkeypatch):
@@ -127,7 +127,7 @@ def test_a_working_cupy_is_returned(monkeypatch):
 
 
 @pytest.mark.parametrize("package, expected", [
-    ('raise ImportError("No module named cupy")', 'pip install "minigan[gpu]"'),
+    ('raise ImportError("No module named cupy")', 'pip install -e ".[gpu]"'),
     ("def is_available():\n    return False\n", "no usable CUDA device"),
     (
         "class CUDARuntimeError(RuntimeError):\n    pass\n"

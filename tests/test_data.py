@@ -419,3 +419,85 @@ def test_the_digits_go_through_a_loader(digits):
 def test_loader_errors(arrays, kwargs, message):
     with pytest.raises(DataError, match=re.escape(message)):
         DataLoader(*arrays, **kwargs)
+
+
+# ----------------------------------------------------------------- attacks on data files
+
+
+def test_a_gzip_bomb_is_refused_after_reading_little(tmp_path):
+    import tracemalloc
+
+    bomb = gzip.compress(idx_bytes(list(range(6)), (2, 3)) + b"\x00" * (256 << 20), compresslevel=9)
+    path = write(tmp_path / "bomb-idx1-ubyte.gz", bomb)
+    assert len(bomb) < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"bomb-idx1-ubyte\.gz is too long: shape \(2, 3\) needs 6 bytes"):
+            data.load_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"decompression used {peak} bytes"
+
+
+def test_a_header_declaring_more_than_a_gzip_file_can_hold_is_refused_before_reading(tmp_path):
+    raw = bytes([0, 0, 0x08, 3]) + struct.pack(">3I", 60000, 1000, 1000) + b"\x00" * 100
+    path = write(tmp_path / "huge-idx3-ubyte.gz", raw, gz=True)
+    with pytest.raises(DataError, match=r"declares shape \(60000, 1000, 1000\) \(60000000000 bytes\), more than"):
+        data.load_idx(path)
+    path = write(tmp_path / "huge-idx3-ubyte", raw)
+    with pytest.raises(DataError, match=r"is truncated: shape \(60000, 1000, 1000\) needs 60000000000 bytes"):
+        data.load_idx(path)
+
+
+def write_float_images(directory, images, labels, label_code=0x08):
+    n = len(labels)
+    flat = [v for image in images for v in image]
+    write(directory / "train-images-idx3-ubyte", idx_bytes(flat, (n, 28, 28), 0x0D))
+    write(directory / "train-labels-idx1-ubyte", idx_bytes(labels, (n,), label_code))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 256.0])
+def test_nan_or_out_of_range_pixels_are_refused_with_the_file_and_index(tmp_path, bad):
+    images = [[0.0] * 784 for _ in range(3)]
+    images[2][400] = bad
+    write_float_images(tmp_path, images, [0, 1, 2])
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte: image 2 holds a pixel that is NaN, infinite or"):
+        data.load_mnist(str(tmp_path))
+
+
+def test_images_of_the_wrong_size_are_refused_with_the_file(tmp_path):
+    write(tmp_path / "train-images-idx3-ubyte", idx_bytes([0] * (2 * 32 * 32), (2, 32, 32)))
+    write(tmp_path / "train-labels-idx1-ubyte", idx_bytes([0, 1], (2,)))
+    with pytest.raises(DataError, match=r"images-idx3-ubyte holds images of 32x32 pixels .* are 28x28"):
+        data.load_mnist(str(tmp_path))
+
+
+@pytest.mark.parametrize("labels, code, match", [
+    ([0, 10, 1], 0x08, r"train-labels-idx1-ubyte: label 1 is 10, outside the classes 0 to 9"),
+    ([0, 1, -3], 0x09, r"label 2 is -3, outside"),
+    ([0.0, 1.0, 2.0], 0x0D, r"holds float32 labels, expected integers"),
+])
+def test_labels_out_of_range_are_refused_with_the_file_and_index(tmp_path, labels, code, match):
+    write_float_images(tmp_path, [[1.0] * 784] * 3, labels, code)
+    with pytest.raises(DataError, match=match):
+        data.load_mnist(str(tmp_path))
+
+
+def test_the_bundled_digits_are_checked_too(tmp_path, monkeypatch):
+    import numpy as np
+
+    arrays = dict(np.load(data.DIGITS_PATH))
+    arrays["labels"] = arrays["labels"].copy()
+    arrays["labels"][17] = 12
+    np.savez(tmp_path / "mnist_5k.npz", **arrays)
+    monkeypatch.setattr(data, "DIGITS_PATH", str(tmp_path / "mnist_5k.npz"))
+    with pytest.raises(DataError, match=r"label 17 is 12, outside the classes 0 to 9; reinstall minigan"):
+        data.load_digits()
+
+
+def test_dataloader_refuses_nan_with_the_sample_index():
+    x = xp.zeros((5, 2))
+    x[3, 1] = float("nan")
+    with pytest.raises(DataError, match=r"DataLoader array 1 holds NaN or infinite values at sample 3"):
+        DataLoader(xp.arange(5), x, batch_size=2)

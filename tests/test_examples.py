@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minigan import backend
-from minigan.gan.training import TrainingError
+from minigan.gan.guards import TrainingError
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -52,8 +52,8 @@ def test_vanilla_gan_resume_is_bit_for_bit(tmp_path):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--lr", "0"], "learning rate must be positive"),
-        (["--k", "0"], "k .* must be an integer >= 1"),
+        (["--lr", "0"], "--lr must be a finite number > 0, got 0.0"),
+        (["--k", "0"], "--k must be an integer >= 1, got 0"),
         (["--batch-size", "6000"], "larger than the data"),
     ],
 )

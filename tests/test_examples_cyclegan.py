@@ -6,42 +6,44 @@ import numpy as np
 import pytest
 from test_examples import load_example
 
-from minigan import backend
+import minigan as mg
 from minigan.data import load_digits
-from minigan.gan.training import TrainingError
+from minigan.gan.guards import TrainingError
 
 cyclegan = load_example("cyclegan")
 
 
 def test_rotate_and_unrotate_are_inverse_quarter_turns():
-    images = backend.asarray(np.arange(2 * 28 * 28, dtype="float32").reshape(2, 1, 28, 28))
-    turned = backend.to_numpy(cyclegan.rotate(images))
-    assert turned[0, 0, 27, 0] == backend.to_numpy(images)[0, 0, 0, 0]   # top-left goes to bottom-left
+    host = np.arange(2 * 28 * 28, dtype="float32").reshape(2, 1, 28, 28)
+    images = mg.tensor(host)
+    turned = cyclegan.rotate(images).numpy()
+    np.testing.assert_array_equal(turned, np.rot90(host, 1, axes=(2, 3)))   # counter-clockwise, as NumPy turns
+    assert turned[0, 0, 27, 0] == host[0, 0, 0, 0]                         # top-left goes to bottom-left
     back = cyclegan.unrotate(cyclegan.rotate(images))
-    np.testing.assert_array_equal(backend.to_numpy(back), backend.to_numpy(images))
+    np.testing.assert_array_equal(back.numpy(), host)
 
 
 def test_thicken_is_a_three_by_three_dilation():
     image = np.full((1, 1, 28, 28), -1.0, dtype="float32")
     image[0, 0, 10, 20] = 1.0
-    thick = backend.to_numpy(cyclegan.thicken(backend.asarray(image)))
+    thick = cyclegan.thicken(mg.tensor(image)).numpy()
     expected = np.full_like(image, -1.0)
     expected[0, 0, 9:12, 19:22] = 1.0
     np.testing.assert_array_equal(thick, expected)
 
 
 def test_domains_share_no_digit_and_hold_out_the_classifiers_test_split():
-    images, labels = load_digits()
-    backend.manual_seed(0)
+    images, labels = (mg.tensor(a) for a in load_digits())
+    mg.manual_seed(0)
     x_train, y_train, (x_test, x_labels), (y_test, y_labels) = cyclegan.make_domains(images, labels, cyclegan.rotate)
     assert len(x_train) == len(y_train) == 2250 and len(x_test) == len(y_test) == 250
-    key = lambda batch: {bytes(backend.to_numpy(img)) for img in batch}   # noqa: E731
+    key = lambda batch: {bytes(img) for img in batch.numpy()}   # noqa: E731
     x_set, y_set = key(x_train), key(cyclegan.unrotate(y_train))
     assert not x_set & y_set                                   # no x has its rotation in Y: no pairs
     held_out = key(images[::10])                               # metrics.digit_split holds out every 10th digit
     assert key(x_test) | key(cyclegan.unrotate(y_test)) <= held_out
     assert not (x_set | y_set) & held_out
-    assert len(set(backend.to_numpy(x_labels).tolist())) == 10 and len(set(backend.to_numpy(y_labels).tolist())) == 10
+    assert len(set(x_labels.numpy().tolist())) == 10 and len(set(y_labels.numpy().tolist())) == 10
 
 
 def test_a_few_steps_train_draw_and_report(tmp_path):

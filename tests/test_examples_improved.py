@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from test_examples import load_example
 
-from minigan.gan.training import TrainingError
+from minigan.gan.guards import TrainingError
 from minigan.viz import save_gif
 
 TECHNIQUE_FLAGS = ["--feature-matching", "--minibatch-discrimination", "--label-smoothing",
@@ -52,8 +52,8 @@ def test_improved_gan_compare_with_flags_runs_plain_and_only_those(tmp_path):
     assert improved.parse_args(["--label-smoothing"]).label_smoothing == 0.9
 
 
-@pytest.mark.parametrize("flags, message", [(["--lr", "0"], "learning rate must be positive"),
-                                            (["--seeds", "0"], "--seeds must be at least 1")])
+@pytest.mark.parametrize("flags, message", [(["--lr", "0"], "--lr must be a finite number > 0"),
+                                            (["--seeds", "0"], "--seeds must be an integer >= 1")])
 def test_improved_gan_refuses_bad_settings(tmp_path, flags, message):
     improved = load_example("improved_gan")
     with pytest.raises(TrainingError, match=message):
@@ -78,7 +78,7 @@ def test_gan_1d_draws_figure_1_frames_and_a_gif(tmp_path):
 
 def test_gan_1d_refuses_bad_settings(tmp_path):
     gan_1d = load_example("gan_1d")
-    with pytest.raises(TrainingError, match="--frames must be at least 2"):
+    with pytest.raises(TrainingError, match="--frames must be an integer >= 2"):
         gan_1d.main(["--steps", "3", "--frames", "1", "--out", str(tmp_path), "--quiet"])
 
 

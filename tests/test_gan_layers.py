@@ -129,8 +129,8 @@ def test_virtual_batch_norm_scales_and_shifts_per_channel():
     x = randn(7, 2, requires_grad=False)
     plain = VirtualBatchNorm(2, 4, affine=False)(x).numpy()
     assert not list(VirtualBatchNorm(2, 4, affine=False).parameters())
-    layer.weight.data[...] = [2.0, -1.0]
-    layer.bias.data[...] = [0.5, 3.0]
+    layer.weight.data[...] = backend.asarray([2.0, -1.0], dtype="float64")  # a device array on CuPy, not a list
+    layer.bias.data[...] = backend.asarray([0.5, 3.0], dtype="float64")
     np.testing.assert_allclose(layer(x).numpy(), plain * [2.0, -1.0] + [0.5, 3.0], rtol=1e-12)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minigan as mg
+from minigan import backend
 from minigan.tensor import Function, Tensor
 
 
@@ -36,7 +37,7 @@ class WrongProductForB(Function):
         a, b = self.inputs
         off = np.zeros(b.shape)
         off[(1,) * b.ndim] = 0.5  # element (1, 1) of b gets a wrong gradient
-        return gz * b, gz * a + gz * Tensor(off)
+        return gz * b, gz * a + gz * Tensor(backend.asarray(off))  # moved to the device beside gz
 
 
 class RawArraySquare(Function):

@@ -261,22 +261,22 @@ def test_loss_of_a_non_tensor_is_a_clear_error():
 # ------------------------------------------------------------------ tricks: labels
 
 
-def test_one_sided_label_smoothing_value_gradient_and_optimum(logits):
+def test_d_loss_one_sided_smoothing_value_gradient_and_optimum(logits):
     a_r, a_f = logits
     alpha = 0.9
-    value, (g_r, g_f) = value_and_grads(lambda r, f: gan.one_sided_label_smoothing(r, f, alpha), a_r, a_f)
+    value, (g_r, g_f) = value_and_grads(lambda r, f: gan.d_loss_one_sided_smoothing(r, f, alpha), a_r, a_f)
     want = -(alpha * log_sigmoid(a_r) + (1 - alpha) * log_sigmoid(-a_r)).mean() - log_sigmoid(-a_f).mean()
     assert value == pytest.approx(want, rel=1e-12)
     np.testing.assert_allclose(g_r, (sigmoid(a_r) - alpha) / len(a_r), rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(g_f, sigmoid(a_f) / len(a_f), rtol=1e-10, atol=1e-15)  # fake side untouched
     # D stops at D(x) = alpha: the gradient vanishes at logit log(alpha / (1 - alpha))
     _, (g_opt, _) = value_and_grads(
-        lambda r, f: gan.one_sided_label_smoothing(r, f, alpha), np.full(3, np.log(alpha / (1 - alpha))), a_f
+        lambda r, f: gan.d_loss_one_sided_smoothing(r, f, alpha), np.full(3, np.log(alpha / (1 - alpha))), a_f
     )
     np.testing.assert_allclose(g_opt, 0.0, atol=1e-15)
     # real_target = 1 is the unsmoothed minimax loss
     r, f = t64(a_r), t64(a_f)
-    assert float(gan.one_sided_label_smoothing(r, f, 1.0).item()) == pytest.approx(
+    assert float(gan.d_loss_one_sided_smoothing(r, f, 1.0).item()) == pytest.approx(
         float(gan.d_loss_minimax(r, f).item()), rel=1e-14
     )
 

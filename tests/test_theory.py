@@ -35,9 +35,9 @@ from minigan import nn, optim
 from minigan.gan import (
     bce_with_logits,
     d_loss_minimax,
+    d_loss_one_sided_smoothing,
     g_loss,
     gradient_penalty,
-    one_sided_label_smoothing,
     wasserstein_critic_loss,
 )
 from minigan.gan.layers import VirtualBatchNorm
@@ -119,7 +119,7 @@ too (off by up to 0.07).
     [
         (d_loss_minimax, GEN, 1.0, 0.0),                                      # the plain GAN: D* = p_d / (p_d + p_g)
         (d_loss_minimax, DATA, 1.0, 0.0),                                     # equilibrium: D* = 1/2
-        (lambda r, f: one_sided_label_smoothing(r, f, 0.9), GEN, 0.9, 0.0),   # D* = 0.9 p_d / (p_d + p_g)
+        (lambda r, f: d_loss_one_sided_smoothing(r, f, 0.9), GEN, 0.9, 0.0),   # D* = 0.9 p_d / (p_d + p_g)
         (two_sided_smoothing, GEN, 0.9, 0.1),                                 # D* = (0.9 p_d + 0.1 p_g) / (p_d + p_g)
     ],
     ids=["minimax", "p_g=p_data", "one-sided-smoothing", "two-sided-smoothing"],

@@ -117,7 +117,7 @@ def wasserstein_critic_loss(real_scores, fake_scores):
     Kantorovich-Rubinstein estimate of the Wasserstein-1 distance when
     :math:`C` is 1-Lipschitz; minimising the negative is this loss. (Notes that
     write "critic loss = real - fake" mean the quantity maximised.) Keep
-    :math:`C` Lipschitz with :func:`clip_weights_` or
+    :math:`C` Lipschitz with :func:`minigan.gan.constraints.clip_weights_` or
     :func:`minigan.gan.penalty.gradient_penalty`.
     """
     return mg.mean(fake_scores) - mg.mean(real_scores)
@@ -126,21 +126,6 @@ def wasserstein_critic_loss(real_scores, fake_scores):
 def wasserstein_generator_loss(fake_scores):
     r"""The generator's loss: :math:`L_G = -\mathbb{E}_z[C(G(z))]` (raise the critic's score of the fakes)."""
     return -mg.mean(fake_scores)
-
-
-def clip_weights_(params, c=0.01):
-    r"""WGAN's weight clipping, in place: :math:`w \leftarrow \operatorname{clip}(w, -c, c)` for every parameter.
-
-    Called after each critic step, it keeps the critic's weights in a compact
-    box, hence the critic Lipschitz (with some unknown constant). Arjovsky et
-    al. call it "a clearly terrible way to enforce a Lipschitz constraint":
-    too small a c and gradients vanish, too large and training is slow. The
-    gradient penalty (WGAN-GP) replaces it.
-    """
-    if not c > 0:
-        raise ValueError(f"clip_weights_: the clipping bound c must be positive, got {c}.")
-    for p in params:
-        xp.clip(p.data, -c, c, out=p.data)
 
 
 # ------------------------------------------------------------------ hinge (Lim & Ye 2017; SAGAN, BigGAN)

@@ -1,7 +1,9 @@
 r"""Training tricks from the GAN literature, each a formula you can test.
 
-* soft and noisy targets for the discriminator: :func:`one_sided_label_smoothing`,
-  :func:`flip_labels`, :func:`noisy_labels` (Salimans et al. 2016; the "GAN hacks" list);
+* soft and noisy targets for the discriminator: :func:`flip_labels` and
+  :func:`noisy_labels` return targets, :func:`d_loss_one_sided_smoothing`
+  returns D's loss with the real targets smoothed (Salimans et al. 2016; the
+  "GAN hacks" list);
 * :func:`instance_noise` on D's inputs, annealed by :func:`annealed_std`
   (Sønderby et al. 2017; Arjovsky & Bottou 2017);
 * from *Improved Techniques for Training GANs* (Salimans et al. 2016):
@@ -9,7 +11,7 @@ r"""Training tricks from the GAN literature, each a formula you can test.
   :func:`minibatch_discrimination`.
 
 Targets are constant Tensors (no gradient) of the logits' shape; feed them to
-:func:`minigan.gan.losses.bce_with_logits`. Random draws come from minigan's
+:func:`minigan.gan.losses.bce_with_logits` (a ``d_loss_...`` is already a loss). Random draws come from minigan's
 seeded generator (``mg.manual_seed``), so a run repeats exactly.
 """
 
@@ -22,7 +24,7 @@ from minigan.tensor import Tensor
 # ------------------------------------------------------------------ soft and noisy labels
 
 
-def one_sided_label_smoothing(real_logits, fake_logits, real_target=0.9):
+def d_loss_one_sided_smoothing(real_logits, fake_logits, real_target=0.9):
     r"""The discriminator's loss with real targets smoothed to :math:`\alpha` and fake targets left at 0.
 
     .. math::
@@ -48,7 +50,7 @@ def one_sided_label_smoothing(real_logits, fake_logits, real_target=0.9):
     data. With :math:`\beta = 0`, :math:`D^* \to 0` there and G is pushed away.
     """
     if not 0 < real_target <= 1:
-        raise ValueError(f"one_sided_label_smoothing: real_target must be in (0, 1], got {real_target}.")
+        raise ValueError(f"d_loss_one_sided_smoothing: real_target must be in (0, 1], got {real_target}.")
     return bce_with_logits(real_logits, real_target) + bce_with_logits(fake_logits, 0.0)
 
 

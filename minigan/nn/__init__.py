@@ -2,6 +2,7 @@
 
 from minigan.nn import init
 from minigan.nn.conv import Conv2d, ConvTranspose2d
+from minigan.nn.dcgan_init import dcgan_init_
 from minigan.nn.layers import (
     Dropout,
     Embedding,
@@ -20,5 +21,5 @@ from minigan.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Embedding", "Flatten", "Identity",
     "LayerNorm", "LeakyReLU", "Linear", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "Tanh", "Unflatten", "init",
+    "Tanh", "Unflatten", "dcgan_init_", "init",
 ]

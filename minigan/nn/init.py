@@ -9,6 +9,10 @@ std = gain / sqrt(fan_in); a uniform U(-b, b) has std b / sqrt(3), hence
 b = gain * sqrt(3 / fan_in). PyTorch's default for Linear and Conv layers is
 kaiming_uniform_ with a = sqrt(5), whose gain sqrt(2 / (1 + a^2)) = sqrt(1/3)
 makes b = 1 / sqrt(fan_in).
+
+This file fills tensors and knows no layer (the layers import it). DCGAN's
+rule for a whole model, ``nn.init.dcgan_init_``, needs the layer classes, so
+it lives above them, in ``minigan/nn/dcgan_init.py``.
 """
 
 import math
@@ -113,26 +117,3 @@ def default_init_(weight, bias=None):
         fan_in, _ = fan_in_and_fan_out(weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
-
-
-def dcgan_init_(module, std=0.02):
-    """DCGAN's initialisation (Radford et al., 2016), in place on every submodule; returns ``module``.
-
-    Conv, ConvTranspose and Linear weights ~ N(0, std^2); BatchNorm weights ~
-    N(1, std^2); every bias 0.
-    """
-    from minigan.nn.conv import Conv2d, ConvTranspose2d
-    from minigan.nn.layers import Linear
-    from minigan.nn.norm import _BatchNorm
-
-    def init(m):
-        if isinstance(m, (Conv2d, ConvTranspose2d, Linear)):
-            normal_(m.weight, 0.0, std)
-        elif isinstance(m, _BatchNorm) and m.weight is not None:
-            normal_(m.weight, 1.0, std)
-        else:
-            return
-        if m.bias is not None:
-            zeros_(m.bias)
-
-    return module.apply(init)

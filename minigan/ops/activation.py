@@ -6,10 +6,16 @@ gradient tests keep their random inputs away from 0 for these two.
 Large |x|: sigmoid, softplus and log_sigmoid are written so that no
 intermediate overflows (e^{-|x|} is at most 1), and they stay accurate, not
 merely finite, far into the tails in float32 and float64.
+
+Each activation's Function, its function (``mg.sigmoid``, ``F.sigmoid``) and
+its Tensor method (``x.sigmoid()``) sit together here; so do logsumexp,
+log_softmax and softmax, built from exp, log, max and sum.
 """
 
 from minigan.backend import xp
-from minigan.tensor import Function, Tensor
+from minigan.ops.arithmetic import exp, log
+from minigan.ops.reduce import kept_shape, normalize_axes, sum
+from minigan.tensor import Function, Tensor, python_number
 
 
 def _stable_log1p_exp_neg_abs(x):
@@ -26,6 +32,13 @@ class ReLU(Function):
     def backward(self, gy):
         x = self.inputs[0].data
         return gy * Tensor((x > 0).astype(x.dtype))
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+Tensor.relu = relu
 
 
 class LeakyReLU(Function):
@@ -47,6 +60,13 @@ class LeakyReLU(Function):
         return gy * Tensor(slope)
 
 
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope=python_number(negative_slope))
+
+
+Tensor.leaky_relu = leaky_relu
+
+
 class Sigmoid(Function):
     r"""y = 1 / (1 + e^-x).    dy/dx = y (1 - y).
 
@@ -66,6 +86,13 @@ class Sigmoid(Function):
         return gy * (y * (1.0 - y))
 
 
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+Tensor.sigmoid = sigmoid
+
+
 class Tanh(Function):
     r"""y = tanh(x).    dy/dx = 1 - y^2."""
 
@@ -79,6 +106,13 @@ class Tanh(Function):
         return gy * (1.0 - y * y)
 
 
+def tanh(x):
+    return Tanh.apply(x)
+
+
+Tensor.tanh = tanh
+
+
 class Softplus(Function):
     r"""y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|).    dy/dx = sigmoid(x)."""
 
@@ -89,6 +123,13 @@ class Softplus(Function):
         return gy * Sigmoid.apply(self.inputs[0])
 
 
+def softplus(x):
+    return Softplus.apply(x)
+
+
+Tensor.softplus = softplus
+
+
 class LogSigmoid(Function):
     r"""y = log sigmoid(x) = -softplus(-x) = min(x, 0) - log(1 + e^-|x|).    dy/dx = 1 - sigmoid(x) = sigmoid(-x)."""
 
@@ -97,3 +138,46 @@ class LogSigmoid(Function):
 
     def backward(self, gy):
         return gy * Sigmoid.apply(-self.inputs[0])
+
+
+def log_sigmoid(x):
+    return LogSigmoid.apply(x)
+
+
+Tensor.log_sigmoid = log_sigmoid
+
+
+# --------------------------------------------------------------------- softmax and its log
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log sum exp x, computed as m + log sum exp(x - m) with m = max x held constant (exact, no overflow).
+
+    d/dx_i = softmax(x)_i. m is a constant: the identity holds for any m, so
+    its derivative is zero and no gradient flows through it.
+    """
+    axes = normalize_axes(axis, x.ndim)
+    m = xp.asarray(x.data.max(axis=axes, keepdims=True)) if x.size else xp.zeros(kept_shape(x.shape, axes), x.dtype)
+    m[~xp.isfinite(m)] = 0  # a slice of all -inf (or one with an inf): shift it by 0 instead
+    shift = Tensor(m)
+    out = log(sum(exp(x - shift), axes, keepdims=True)) + shift
+    return out if keepdims else out.squeeze(axes)
+
+
+Tensor.logsumexp = logsumexp
+
+
+def log_softmax(x, axis=-1):
+    """log softmax(x)_i = x_i - log sum_j exp x_j."""
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+Tensor.log_softmax = log_softmax
+
+
+def softmax(x, axis=-1):
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j)."""
+    return exp(log_softmax(x, axis))
+
+
+Tensor.softmax = softmax

@@ -4,12 +4,18 @@ Binary ops broadcast like NumPy. Their backward sums each gradient back to its
 input's shape (:func:`sum_to`): if ``a`` of shape (3, 1) was broadcast to
 (2, 3, 4), every copy of an element contributed to the output, so the element's
 gradient is the sum over the copies.
+
+Each op's Function, its function and its Tensor method or operator sit
+together: ``a + b``, ``mg.add`` and ``class Add`` are a few lines apart. A
+Python number beside a Tensor becomes a constant of that Tensor's dtype
+(:func:`~minigan.tensor.as_tensors`).
 """
 
+from minigan import backend
 from minigan.backend import xp
 from minigan.ops.reduce import sum_to
-from minigan.ops.shape import Permute
-from minigan.tensor import Function, Tensor
+from minigan.ops.shape import reshape, squeeze, transpose
+from minigan.tensor import Function, Tensor, as_tensor, as_tensors, python_number
 
 
 def _constant(array):
@@ -27,6 +33,15 @@ class Add(Function):
         return sum_to(gz, a.shape), sum_to(gz, b.shape)
 
 
+def add(a, b):
+    a, b = as_tensors(a, b)
+    return Add.apply(a, b)
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = lambda self, other: add(other, self)
+
+
 class Sub(Function):
     r"""z = a - b.    dz/da = 1, dz/db = -1."""
 
@@ -36,6 +51,15 @@ class Sub(Function):
     def backward(self, gz):
         a, b = self.inputs
         return sum_to(gz, a.shape), sum_to(-gz, b.shape)
+
+
+def sub(a, b):
+    a, b = as_tensors(a, b)
+    return Sub.apply(a, b)
+
+
+Tensor.__sub__ = sub
+Tensor.__rsub__ = lambda self, other: sub(other, self)
 
 
 class Mul(Function):
@@ -51,6 +75,15 @@ class Mul(Function):
         return ga, gb
 
 
+def mul(a, b):
+    a, b = as_tensors(a, b)
+    return Mul.apply(a, b)
+
+
+Tensor.__mul__ = mul
+Tensor.__rmul__ = lambda self, other: mul(other, self)
+
+
 class Div(Function):
     r"""z = a / b.    dz/da = 1 / b, dz/db = -a / b^2."""
 
@@ -64,6 +97,15 @@ class Div(Function):
         return ga, gb
 
 
+def div(a, b):
+    a, b = as_tensors(a, b)
+    return Div.apply(a, b)
+
+
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = lambda self, other: div(other, self)
+
+
 class Neg(Function):
     r"""y = -x.    dy/dx = -1."""
 
@@ -74,8 +116,15 @@ class Neg(Function):
         return -gy
 
 
-class Pow(Function):
-    r"""y = x^p for a constant p (a Python number).    dy/dx = p x^(p-1)  (0 for p = 0, even at x = 0)."""
+def neg(x):
+    return Neg.apply(x)
+
+
+Tensor.__neg__ = neg
+
+
+class PowConstant(Function):
+    r"""y = x^p for a constant exponent p (a Python number).    dy/dx = p x^(p-1)  (0 for p = 0, even at x = 0)."""
 
     def forward(self, x, exponent):
         self.exponent = exponent
@@ -119,6 +168,20 @@ class Power(Function):
         return ga, gb
 
 
+def pow(x, exponent):
+    """x ** exponent: a number exponent is :class:`PowConstant`; a Tensor (or array) of exponents is :class:`Power`."""
+    if not (isinstance(exponent, Tensor) and exponent.requires_grad):
+        exponent = python_number(exponent)
+        if isinstance(exponent, (int, float)):
+            return PowConstant.apply(as_tensor(x), exponent=exponent)
+    x, exponent = as_tensors(x, exponent)
+    return Power.apply(x, exponent)
+
+
+Tensor.pow = Tensor.__pow__ = pow
+Tensor.__rpow__ = lambda self, base: pow(as_tensor(base, like=self), self)
+
+
 class Exp(Function):
     r"""y = e^x.    dy/dx = e^x = y."""
 
@@ -131,6 +194,13 @@ class Exp(Function):
         return gy * self.output
 
 
+def exp(x):
+    return Exp.apply(x)
+
+
+Tensor.exp = exp
+
+
 class Log(Function):
     r"""y = log x.    dy/dx = 1 / x."""
 
@@ -139,6 +209,13 @@ class Log(Function):
 
     def backward(self, gy):
         return gy / self.inputs[0]
+
+
+def log(x):
+    return Log.apply(x)
+
+
+Tensor.log = log
 
 
 class Sqrt(Function):
@@ -153,6 +230,13 @@ class Sqrt(Function):
         return gy * 0.5 / self.output
 
 
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+Tensor.sqrt = sqrt
+
+
 class Abs(Function):
     r"""y = |x|.    dy/dx = sign(x).
 
@@ -164,6 +248,13 @@ class Abs(Function):
 
     def backward(self, gy):
         return gy * _constant(xp.sign(self.inputs[0].data))
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+Tensor.abs = Tensor.__abs__ = abs
 
 
 class Clip(Function):
@@ -188,6 +279,20 @@ class Clip(Function):
         return gy * _constant(inside.astype(x.dtype))
 
 
+def clip(x, min=None, max=None):
+    """Clamp x to [min, max] (constants; either may be None). Named ``clamp`` too, as in PyTorch.
+
+    At x == min or x == max the gradient passes (see :class:`Clip`).
+    """
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min and max.")
+    return Clip.apply(x, low=python_number(min), high=python_number(max))
+
+
+clamp = clip
+Tensor.clip = Tensor.clamp = clip
+
+
 class Where(Function):
     r"""z = a where cond else b  (cond is a constant mask).    dz/da = cond, dz/db = 1 - cond."""
 
@@ -201,6 +306,13 @@ class Where(Function):
         ga = sum_to(Where.apply(gz, zero, condition=self.condition), a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(Where.apply(zero, gz, condition=self.condition), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+def where(condition, a, b):
+    """Elementwise ``a if condition else b``; the condition is a constant (no gradient)."""
+    condition = condition.data if isinstance(condition, Tensor) else backend.asarray(condition)
+    a, b = as_tensors(a, b)
+    return Where.apply(a, b, condition=condition if condition.dtype == bool else condition.astype(bool))
 
 
 class Maximum(Function):
@@ -221,6 +333,15 @@ class Maximum(Function):
         return ga, gb
 
 
+def maximum(a, b):
+    """Elementwise max; where a == b the gradient is split 1/2 to each (see :class:`Maximum`)."""
+    a, b = as_tensors(a, b)
+    return Maximum.apply(a, b)
+
+
+Tensor.maximum = maximum
+
+
 class Minimum(Function):
     r"""z = min(a, b) elementwise.    dz/da = 1 where a < b, 0 where a > b;  dz/db = 1 - dz/da.
 
@@ -239,11 +360,13 @@ class Minimum(Function):
         return ga, gb
 
 
-def _swap_last(t):
-    """t with its last two axes swapped: each matrix transposed."""
-    axes = list(range(t.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return Permute.apply(t, axes=tuple(axes))
+def minimum(a, b):
+    """Elementwise min; where a == b the gradient is split 1/2 to each (see :class:`Minimum`)."""
+    a, b = as_tensors(a, b)
+    return Minimum.apply(a, b)
+
+
+Tensor.minimum = minimum
 
 
 class MatMul(Function):
@@ -257,6 +380,29 @@ class MatMul(Function):
 
     def backward(self, gc):
         a, b = self.inputs
-        ga = sum_to(MatMul.apply(gc, _swap_last(b)), a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(MatMul.apply(_swap_last(a), gc), b.shape) if self.needs_input_grad[1] else None
+        ga = sum_to(MatMul.apply(gc, transpose(b, -2, -1)), a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(MatMul.apply(transpose(a, -2, -1), gc), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+def matmul(a, b):
+    """Matrix product over the last two axes, broadcasting the rest (1-D operands as in NumPy)."""
+    a, b = as_tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs tensors with at least 1 dimension, got shapes {a.shape} and {b.shape}.")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit "
+            f"({a.shape[-1]} columns against {b.shape[-2 if b.ndim > 1 else 0]} rows)."
+        )
+    if a.ndim == 1 and b.ndim == 1:  # the dot product, a 0-d tensor
+        return reshape(MatMul.apply(reshape(a, 1, -1), reshape(b, -1, 1)), ())
+    if a.ndim == 1:  # a row vector, whose axis is then dropped
+        return squeeze(MatMul.apply(reshape(a, 1, -1), b), -2)
+    if b.ndim == 1:  # a column vector, whose axis is then dropped
+        return squeeze(MatMul.apply(a, reshape(b, -1, 1)), -1)
+    return MatMul.apply(a, b)
+
+
+Tensor.matmul = Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)

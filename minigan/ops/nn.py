@@ -8,7 +8,8 @@ derivatives come from those ops.
 
 from minigan import backend
 from minigan.backend import xp
-from minigan.ops import mean, softplus, sum, sum_to
+from minigan.ops.activation import softplus
+from minigan.ops.reduce import mean, sum, sum_to
 from minigan.tensor import Function, Tensor, as_tensor, is_grad_enabled
 
 # --------------------------------------------------------------------- linear

@@ -1,0 +1,5 @@
+"""``python -m benchmarks [--cases ...]``: the side-by-side table of benchmarks/bench.py."""
+
+from benchmarks.bench import main
+
+main()
