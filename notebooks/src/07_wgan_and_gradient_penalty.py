@@ -31,6 +31,7 @@ from minigan.gan import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
+from minigan.graph_viz import draw_graph
 from minigan.lab import show
 
 QUICK = os.environ.get("MINIGAN_QUICK") == "1"
@@ -64,7 +65,7 @@ print("g.requires_grad:", g.requires_grad, "  g.grad_fn:", g.grad_fn)
 norm = ((g * g).sum(axis=1) + 1e-12).sqrt()
 P = 10.0 * ((norm - 1.0) ** 2).mean()
 print(f"P = {P.item():.4f}   mean ||g|| = {norm.mean().item():.4f}")
-viz.draw_graph(P, OUT / "penalty_graph.png")
+draw_graph(P, OUT / "penalty_graph.png")
 show(OUT / "penalty_graph.png")
 
 # %% [markdown]
