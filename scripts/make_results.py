@@ -75,6 +75,7 @@ def load_example(name):
 def run(name):
     script, flags, _ = RUN_TABLE[name]
     out = RUNS / name
+    shutil.rmtree(out, ignore_errors=True)   # a fresh run: no old pictures, no checkpoint it would refuse to replace
     start = time.perf_counter()
     result = load_example(script).main(flags + ["--out", str(out), "--quiet"])
     seconds = time.perf_counter() - start
@@ -116,6 +117,11 @@ def write_page():
         "(the wall time is that machine's, shared with other work while it ran). The numbers are",
         "what each example prints at its end; see each script's docstring for their definitions.",
         "",
+        "A reverse KL is that of the histogram of *high-quality* samples over the modes (VEEGAN's",
+        "definition, `minigan.metrics.mode_metrics`): a run with no high-quality sample at all has",
+        "no histogram, so its reverse KL is undefined and shown as `nan (no high-quality sample)`.",
+        "Over several seeds, improved_gan.py averages the seeds that have one; wgan_gp.py keeps nan.",
+        "",
         "## Targets",
         "",
         "Means over the seeds where a run has several (a mean of 7.8 modes is not 8/8).",
@@ -136,7 +142,7 @@ def write_page():
             lines.append(f"| {name} | {what} | not run yet | |")
             continue
         record = json.loads(path.read_text())
-        numbers = ", ".join(f"{k}: {_format(v)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
+        numbers = ", ".join(f"{k}: {_format(v, k)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
         numbers = numbers.replace("|", "\\|")  # a bare | would end the table cell
         lines.append(f"| [{name}](#{name}) | {what} | {numbers} | {record['seconds']:.0f} s |")
         command = " ".join(["python", f"examples/{script}.py", *flags])
@@ -185,7 +191,9 @@ def _combined(records):
     return combined
 
 
-def _format(value):
+def _format(value, name=""):
+    if isinstance(value, float) and math.isnan(value) and "reverse" in name.lower():
+        return "nan (no high-quality sample)"   # a reverse KL of an empty histogram: see the page's introduction
     if isinstance(value, float):
         return f"{value:.3g}"
     if isinstance(value, list):
