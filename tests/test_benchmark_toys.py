@@ -202,7 +202,7 @@ def test_results_page_has_a_column_per_number_with_std_in_the_cell_and_nan_expla
         {"modes_captured": 7.5, "modes_captured_std": 0.5, "reverse_kl": math.nan, "seconds_per_run": 12.0,
          "modes_captured_per_run": [7, 8]})
     assert table[0] == "| modes_captured | reverse_kl | seconds_per_run |"
-    assert table[2] == "| 7.5 ± 0.5 | undefined (no high-quality sample) | 12 |"
+    assert table[2] == "| 7.5 ± 0.5 | nan (no high-quality sample) | 12 |"
 
 
 def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
@@ -211,4 +211,4 @@ def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
          "grid virtual BN modes": 20, "grid virtual BN high-quality": 0.022, "grid virtual BN reverse KL": math.nan})
     assert table[0] == "| dataset and method | modes | high-quality | reverse KL |"
     assert table[2:] == ["| ring plain GAN | 1 | 0.02 | 2.08 |",
-                         "| grid virtual BN | 20 | 0.022 | undefined (no high-quality sample) |"]
+                         "| grid virtual BN | 20 | 0.022 | nan (no high-quality sample) |"]
