@@ -41,6 +41,7 @@ minigan.metrics.rescore_samples). ``summary`` writes one markdown table per toy.
 
 import argparse
 import concurrent.futures
+import importlib.util
 import json
 import math
 import os
@@ -77,13 +78,17 @@ NUMBERS = ("modes_captured", "modes_captured_strict", "high_quality_fraction", "
 # ---------------------------------------------------------------------------- the networks (one pair for all)
 
 
-def mlp(in_size, out_size, width, depth):
-    """``depth`` hidden layers of ``width`` ReLU units, no normalisation (examples/wgan_gp.py's toy MLP)."""
-    layers, size = [], in_size
-    for _ in range(depth):
-        layers += [nn.Linear(size, width), nn.ReLU()]
-        size = width
-    return nn.Sequential(*layers, nn.Linear(size, out_size))
+def _load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# examples/wgan_gp.py's own toy networks and latent: the benchmark's G and D are the example's, by construction
+WGAN_GP = _load_example("wgan_gp")
+mlp = WGAN_GP.toy_mlp        # depth hidden layers of width ReLU units, no normalisation
+latent = WGAN_GP.latent      # z ~ N(0, I_latent_dim); with --codes K a one-hot c ~ U{1..K} in front
 
 
 class Discriminator(nn.Module):
@@ -109,16 +114,6 @@ class Discriminator(nn.Module):
         if self.pack > 1:   # PacGAN: rows (x_1, x_2), (x_3, x_4), ... of the batch become one pack each
             x = x.reshape(x.shape[0] // self.pack, 2 * self.pack)
         return self.head(self.features(x))
-
-
-def latent(n, args):
-    """z ~ N(0, I_latent_dim); with ``--codes K`` a one-hot c ~ U{1..K} in front (its own model class)."""
-    z = mg.randn(n, args.latent_dim)
-    if not args.codes:
-        return z
-    c = mg.randint(0, args.codes, (n,))
-    one_hot = mg.where(c.reshape(-1, 1) == mg.tensor(list(range(args.codes))).reshape(1, -1), 1.0, 0.0)
-    return mg.cat([one_hot, z], axis=1)
 
 
 # ---------------------------------------------------------------------------- one run
