@@ -35,7 +35,8 @@ minigan.metrics.rescore_samples). ``summary`` writes one markdown table per toy.
 
     python scripts/benchmark_toys.py run --toys ring --methods vanilla wgan-gp --seeds 1000-1009
     python scripts/benchmark_toys.py run --toys ring grid --seeds 1000-1009 --jobs 2   # child processes
-    python scripts/benchmark_toys.py summary --out docs/results/benchmark
+    python scripts/benchmark_toys.py summary --out docs/results/benchmark --page docs/results/benchmark/README.md
+    python scripts/benchmark_toys.py rescore --out docs/results/benchmark   # every npz scored again = its json?
     python scripts/benchmark_toys.py run --toys ring --seeds 0 --steps 20 --sharpen-steps 10 --out /tmp/b  # seconds
 """
 
@@ -419,7 +420,8 @@ def seed_list(text):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=("run", "summary"))
+    p.add_argument("command", choices=("run", "summary", "rescore"),
+                   help="run: train and record; summary: the tables (--page: the page); rescore: check the npz files")
     p.add_argument("--toys", nargs="+", choices=("ring", "grid"), default=["ring", "grid"])
     p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     p.add_argument("--seeds", type=seed_list, default=list(HELD_OUT_SEEDS),
@@ -468,8 +470,28 @@ def child_argv(args, toy, method, seed):
     return argv
 
 
+def rescore_all(out):
+    """Score every saved .npz under ``out`` again and compare with its json; returns the mismatches (lines)."""
+    from minigan.metrics import rescore_samples
+
+    problems, count = [], 0
+    for path in sorted(pathlib.Path(out).glob("*/*/seed*.json")):
+        stored = json.loads(path.read_text())["metrics"]
+        again = rescore_samples(path.with_suffix(".npz"))
+        count += 1
+        for name in NUMBERS:
+            a, b = stored[name], again[name]
+            if not (a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))):
+                problems.append(f"{path}: {name} is {a} in the record but {b} from the samples")
+    return problems, count
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "rescore":
+        problems, count = rescore_all(args.out)
+        print("\n".join(problems) or f"all {count} records under {args.out} agree with their samples")
+        sys.exit(1 if problems else 0)
     if args.command == "summary":
         print("\n".join(summary_tables(args.out) + paired_ranking(args.out)))
         if args.page:

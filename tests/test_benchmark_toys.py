@@ -136,6 +136,17 @@ def test_every_method_writes_its_numbers_and_samples_and_they_rescore(tmp_path):
             assert record["settings"]["batch_size"] == 16 and record["machine"]["cpu"]
 
 
+def test_rescore_finds_a_record_that_disagrees_with_its_samples(tmp_path):
+    bt.main(["run", "--toys", "ring", "--methods", "vanilla", "--seeds", "0", *TINY, "--out", str(tmp_path)])
+    assert bt.rescore_all(tmp_path) == ([], 2)
+    path = tmp_path / "ring" / "vanilla" / "seed0.json"
+    record = json.loads(path.read_text())
+    record["metrics"]["modes_captured"] += 1
+    path.write_text(json.dumps(record))
+    problems, _ = bt.rescore_all(tmp_path)
+    assert len(problems) == 1 and "modes_captured" in problems[0]
+
+
 def test_phase_one_of_a_sharpened_run_is_exactly_a_run_without_sharpening(tmp_path):
     """Measuring between the phases must not touch the training's random stream."""
     bt.main(["run", "--toys", "grid", "--methods", "wgan-gp", "--seeds", "1", *TINY, "--out", str(tmp_path / "a")])
