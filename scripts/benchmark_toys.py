@@ -37,6 +37,7 @@ minigan.metrics.rescore_samples). ``summary`` writes one markdown table per toy.
     python scripts/benchmark_toys.py run --toys ring grid --seeds 1000-1009 --jobs 2   # child processes
     python scripts/benchmark_toys.py summary --out docs/results/benchmark --page docs/results/benchmark/README.md
     python scripts/benchmark_toys.py rescore --out docs/results/benchmark   # every npz scored again = its json?
+    python scripts/benchmark_toys.py compare --out docs/results/benchmark --against runs/benchmark  # your machine
     python scripts/benchmark_toys.py run --toys ring --seeds 0 --steps 20 --sharpen-steps 10 --out /tmp/b  # seconds
 """
 
@@ -420,8 +421,9 @@ def seed_list(text):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=("run", "summary", "rescore"),
-                   help="run: train and record; summary: the tables (--page: the page); rescore: check the npz files")
+    p.add_argument("command", choices=("run", "summary", "rescore", "compare"),
+                   help="run: train and record; summary: the tables (--page: the page); rescore: check the npz "
+                        "files; compare: --out against --against, seed by seed")
     p.add_argument("--toys", nargs="+", choices=("ring", "grid"), default=["ring", "grid"])
     p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     p.add_argument("--seeds", type=seed_list, default=list(HELD_OUT_SEEDS),
@@ -443,6 +445,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(ROOT / "runs" / "benchmark"), help="folder of the records (json, npz)")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process, one BLAS thread")
     p.add_argument("--force", action="store_true", help="rerun runs whose record already exists")
+    p.add_argument("--against", help="compare: a second study's folder (another machine, another BLAS kernel)")
     p.add_argument("--page", help="summary: also write this markdown page (and a picture per toy beside it)")
     args = p.parse_args(argv)
     for name in ("steps", "batch_size", "latent_dim", "width", "depth", "n_critic", "kernels", "kernel_dim",
@@ -470,6 +473,40 @@ def child_argv(args, toy, method, seed):
     return argv
 
 
+def compare(out, other):
+    """Seed by seed, the rows of two studies (two machines, two BLAS kernels) side by side (lines of markdown).
+
+    For each row and number: the mean absolute difference between the two over
+    the seeds both ran, how many seeds differ at all, and whether the samples
+    are bit-identical.
+    """
+    a, b = load_records(out), load_records(other)
+    heads = ("modes", "strict modes", "high quality (points)", "reverse KL")
+    lines = ["| toy | row | seeds | bit-identical samples | " + " | ".join(f"mean abs diff, {h}" for h in heads)
+             + " |", "|---|---|---|---|" + "---|" * len(heads)]
+    for toy in sorted(set(a) & set(b)):
+        for name in sorted(set(a[toy]) & set(b[toy]), key=_order):
+            ra, rb = ({r["seed"]: r for r in rows[toy][name]} for rows in (a, b))
+            seeds = sorted(set(ra) & set(rb))
+            same = sum(bool((load_samples(out, toy, name, s) == load_samples(other, toy, name, s)).all())
+                       for s in seeds)
+            cells = []
+            for n in NUMBERS:
+                pairs = [(ra[s]["metrics"][n], rb[s]["metrics"][n]) for s in seeds]
+                d = [0.0 if x == y or (math.isnan(x) and math.isnan(y)) else abs(x - y) for x, y in pairs]
+                scale = 100 if n == "high_quality_fraction" else 1
+                cells.append(f"{scale * mean_se(d)[0]:.3g}")
+            lines.append(f"| {toy} | {row_label(name)} | {_seed_range(seeds)} | {same} of {len(seeds)} | "
+                         + " | ".join(cells) + " |")
+    return lines
+
+
+def load_samples(out, toy, name, seed):
+    from minigan.backend import load_npz
+
+    return load_npz(pathlib.Path(out) / toy / name / f"seed{seed}.npz")["samples"]
+
+
 def rescore_all(out):
     """Score every saved .npz under ``out`` again and compare with its json; returns the mismatches (lines)."""
     from minigan.metrics import rescore_samples
@@ -488,6 +525,9 @@ def rescore_all(out):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "compare":
+        print("\n".join(compare(args.out, args.against)))
+        return
     if args.command == "rescore":
         problems, count = rescore_all(args.out)
         print("\n".join(problems) or f"all {count} records under {args.out} agree with their samples")

@@ -147,6 +147,14 @@ def test_rescore_finds_a_record_that_disagrees_with_its_samples(tmp_path):
     assert len(problems) == 1 and "modes_captured" in problems[0]
 
 
+def test_compare_puts_two_studies_side_by_side_seed_by_seed(tmp_path):
+    for name in ("a", "b"):
+        bt.main(["run", "--toys", "ring", "--methods", "vanilla", "--seeds", "0", *TINY, "--out", str(tmp_path / name)])
+    lines = bt.compare(tmp_path / "a", tmp_path / "b")
+    assert lines[2] == "| ring | vanilla GAN | 0 | 1 of 1 | 0 | 0 | 0 | 0 |"     # one machine: the same bits
+    assert len(lines) == 4
+
+
 def test_phase_one_of_a_sharpened_run_is_exactly_a_run_without_sharpening(tmp_path):
     """Measuring between the phases must not touch the training's random stream."""
     bt.main(["run", "--toys", "grid", "--methods", "wgan-gp", "--seeds", "1", *TINY, "--out", str(tmp_path / "a")])
