@@ -101,11 +101,15 @@ class Discriminator(nn.Module):
     discrimination) change.
     """
 
-    def __init__(self, width, depth, pack=1, kernels=0, kernel_dim=1):
+    def __init__(self, width, depth, pack=1, kernels=0, kernel_dim=1, arch="wgan_gp"):
         super().__init__()
         self.pack = pack
-        body = mlp(2 * pack, width, width, depth - 1)          # depth - 1 hidden layers, then the last one
-        self.features = nn.Sequential(body, nn.ReLU())
+        if arch == "pacgan":   # PacGAN's 2D discriminator: 3 maxout layers of 200 units
+            width = 200
+            self.features = nn.Sequential(Maxout(2 * pack, width), Maxout(width, width), Maxout(width, width))
+        else:
+            body = mlp(2 * pack, width, width, depth - 1)      # depth - 1 hidden layers, then the last one
+            self.features = nn.Sequential(body, nn.ReLU())
         if kernels:
             md = MinibatchDiscrimination(width, kernels, kernel_dim)
             self.head = nn.Sequential(md, nn.Linear(md.out_features, 1))
@@ -118,12 +122,34 @@ class Discriminator(nn.Module):
         return self.head(self.features(x))
 
 
+class Maxout(nn.Module):
+    r"""y_j = max_p (W_p x + b_p)_j: ``pieces`` linear maps per unit, the largest wins (Goodfellow et al., 2013)."""
+
+    def __init__(self, in_features, out_features, pieces=5):
+        super().__init__()
+        self.out_features, self.pieces = out_features, pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, x):
+        return mg.max(self.linear(x).reshape(x.shape[0], self.out_features, self.pieces), axis=2)
+
+
+def pacgan_generator(in_size):
+    """PacGAN's 2D generator: 4 hidden layers of 400 units, each Linear -> BatchNorm1d -> ReLU."""
+    layers, size = [], in_size
+    for _ in range(4):
+        layers += [nn.Linear(size, 400), nn.BatchNorm1d(400), nn.ReLU()]
+        size = 400
+    return nn.Sequential(*layers, nn.Linear(size, 2))
+
+
 # ---------------------------------------------------------------------------- one run
 
 
-def label(method, codes=0, sharpen=False):
-    """The row name of a model class: "wgan-gp", "wgan-gp+code100", "vanilla+sharpen", ..."""
-    return method + (f"+code{codes}" if codes else "") + ("+sharpen" if sharpen else "")
+def label(method, codes=0, sharpen=False, arch="wgan_gp"):
+    """The row name of a model class: "wgan-gp", "wgan-gp+code100", "vanilla+sharpen", "pacgan2+pacgan-arch", ..."""
+    return (method + ("+pacgan-arch" if arch == "pacgan" else "") + (f"+code{codes}" if codes else "")
+            + ("+sharpen" if sharpen else ""))
 
 
 def train(args, toy, method, seed, on_phase1_end=None):
@@ -132,9 +158,11 @@ def train(args, toy, method, seed, on_phase1_end=None):
     Returns G.
     """
     mg.manual_seed(seed)
-    G = mlp(args.codes + args.latent_dim, 2, args.width, args.depth)
+    z_size = args.codes + args.latent_dim
+    G = pacgan_generator(z_size) if args.arch == "pacgan" else mlp(z_size, 2, args.width, args.depth)
     D = Discriminator(args.width, args.depth, pack=2 if method == "pacgan2" else 1,
-                      kernels=args.kernels if method == "minibatch" else 0, kernel_dim=args.kernel_dim)
+                      kernels=args.kernels if method == "minibatch" else 0, kernel_dim=args.kernel_dim,
+                      arch=args.arch)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.9))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.9))
     draw_real = toy_dataset(toy).sample
@@ -209,25 +237,18 @@ def run_one(args, toy, method, seed):
     """One training run; writes its phase-1 record and, with sharpening, its phase-2 record. Returns them."""
     settings = {name: getattr(args, name) for name in ("steps", "sharpen_steps", "lr", "sharpen_lr", "batch_size",
                                                        "latent_dim", "width", "depth", "n_critic", "codes",
-                                                       "kernels", "kernel_dim", "eval_samples")}
+                                                       "kernels", "kernel_dim", "eval_samples", "arch")}
     base = {"toy": toy, "method": method, "seed": seed, "settings": settings, "machine": machine()}
     out = pathlib.Path(args.out) / toy
     records, start = [], time.perf_counter()
 
-    def phase1(G):
-        seconds = time.perf_counter() - start
-        records.append(measure(G, args, toy, seed, out / label(method, args.codes) / f"seed{seed}",
-                               {**base, "label": label(method, args.codes), "generator_steps": args.steps,
-                                "seconds": seconds}))
+    def record(G, sharpened):
+        name, steps = label(method, args.codes, sharpened, args.arch), args.steps + sharpened * args.sharpen_steps
+        numbers = {**base, "label": name, "generator_steps": steps, "seconds": time.perf_counter() - start}
+        records.append(measure(G, args, toy, seed, out / name / f"seed{seed}", numbers))
 
-    G = train(args, toy, method, seed, on_phase1_end=phase1 if args.sharpen_steps else None)
-    seconds = time.perf_counter() - start
-    if not args.sharpen_steps:
-        phase1(G)
-    else:
-        records.append(measure(G, args, toy, seed, out / label(method, args.codes, True) / f"seed{seed}",
-                               {**base, "label": label(method, args.codes, True),
-                                "generator_steps": args.steps + args.sharpen_steps, "seconds": seconds}))
+    G = train(args, toy, method, seed, on_phase1_end=(lambda G: record(G, False)) if args.sharpen_steps else None)
+    record(G, bool(args.sharpen_steps))
     return records
 
 
@@ -269,7 +290,10 @@ def row_label(name):
     method, *extras = name.split("+")
     text = NAMES.get(method, method)
     for extra in extras:
-        text += " + sharpen" if extra == "sharpen" else f" + {extra.removeprefix('code')}-way code"
+        if extra == "pacgan-arch":
+            text += " (PacGAN's networks)"
+        else:
+            text += " + sharpen" if extra == "sharpen" else f" + {extra.removeprefix('code')}-way code"
     return text
 
 
@@ -441,6 +465,9 @@ def parse_args(argv=None):
     p.add_argument("--codes", type=int, default=0, help="a K-way one-hot code in front of z (default 0: none)")
     p.add_argument("--kernels", type=int, default=8, help="minibatch discrimination: B closeness scores")
     p.add_argument("--kernel-dim", type=int, default=1, help="minibatch discrimination: C, each kernel's length")
+    p.add_argument("--arch", choices=("wgan_gp", "pacgan"), default="wgan_gp",
+                   help="the networks: examples/wgan_gp.py's MLPs (--width, --depth; default), or PacGAN's 2D ones "
+                        "(G 4x400 with BatchNorm, D 3x200 maxout with 5 pieces; --width/--depth unused)")
     p.add_argument("--eval-samples", type=int, default=2500)
     p.add_argument("--out", default=str(ROOT / "runs" / "benchmark"), help="folder of the records (json, npz)")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process, one BLAS thread")
@@ -462,13 +489,14 @@ def parse_args(argv=None):
 
 
 def final_record_path(args, toy, method, seed):
-    return pathlib.Path(args.out) / toy / label(method, args.codes, bool(args.sharpen_steps)) / f"seed{seed}.json"
+    name = label(method, args.codes, bool(args.sharpen_steps), args.arch)
+    return pathlib.Path(args.out) / toy / name / f"seed{seed}.json"
 
 
 def child_argv(args, toy, method, seed):
     argv = [sys.executable, __file__, "run", "--toys", toy, "--methods", method, "--seeds", str(seed), "--force"]
     for name in ("steps", "sharpen_steps", "lr", "sharpen_lr", "batch_size", "latent_dim", "width", "depth",
-                 "n_critic", "codes", "kernels", "kernel_dim", "eval_samples", "out"):
+                 "n_critic", "codes", "kernels", "kernel_dim", "eval_samples", "arch", "out"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     return argv
 

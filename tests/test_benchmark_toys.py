@@ -231,3 +231,21 @@ def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
     assert table[0] == "| dataset and method | modes | high-quality | reverse KL |"
     assert table[2:] == ["| ring plain GAN | 1 | 0.02 | 2.08 |",
                          "| grid virtual BN | 20 | 0.022 | nan (no high-quality sample) |"]
+
+
+def test_maxout_takes_the_largest_of_its_pieces():
+    mg.manual_seed(0)
+    layer = bt.Maxout(3, 2, pieces=4)
+    x = mg.randn(5, 3)
+    pieces = layer.linear(x).numpy().reshape(5, 2, 4)
+    assert np.allclose(layer(x).numpy(), pieces.max(axis=2))
+
+
+def test_pacgans_networks_are_an_option_with_their_own_row_label(tmp_path):
+    bt.main(["run", "--toys", "ring", "--methods", "vanilla", "pacgan2", "--seeds", "0", *TINY, "--arch", "pacgan",
+             "--out", str(tmp_path)])
+    record = json.loads((tmp_path / "ring" / "pacgan2+pacgan-arch+sharpen" / "seed0.json").read_text())
+    assert record["settings"]["arch"] == "pacgan"
+    assert bt.row_label("pacgan2+pacgan-arch+sharpen") == "PacGAN2 (PacGAN's networks) + sharpen"
+    G = bt.pacgan_generator(2)
+    assert sum(isinstance(m, mg.nn.BatchNorm1d) for m in G) == 4 and G[0].weight.shape == (400, 2)
