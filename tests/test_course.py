@@ -221,7 +221,7 @@ ROUNDS = [
         "gradient_penalty": ("gradient_penalty", "create_graph=False", "create_graph=True"),
         "wgan_clipping": ("clip_weights_",
                           "for p in params:\n    if p.grad is not None:\n"
-                          "        xp.clip(p.grad.data, -c, c, out=p.grad.data)", "instead of the weights"),
+                          "        xp.clip(p.grad.data, -c, c, out=p.grad.data)", "not p.grad"),
         "feature_matching": ("feature_matching_loss",
                              "mu_real = mg.mean(f_real.reshape(f_real.shape[0], -1), axis=0)\n"
                              "mu_fake = mg.mean(f_fake.reshape(f_fake.shape[0], -1), axis=0)\n"
@@ -276,6 +276,14 @@ ROUNDS = [
                           "return d_losses, float(generator_step(D, G, opt_g, z, g_loss))", "fresh"),
         "gradient_penalty": ("gradient_penalty", "squared = mg.sum(g * g, axis=-1)", "all of a sample's axes"),
         "pen_and_paper": ("saturating_gradient", "return -0.9999", "non-saturating gradient"),
+    },
+    {
+        "training_step": ("discriminator_step",
+                          "fake = G(z).detach()\nloss = d_loss(D(real), D(fake))\nloss.backward()\nopt_d.step()\n"
+                          "return loss", "accumulate"),
+        "wgan_clipping": ("clip_weights_", "for p in params:\n    clipped = xp.clip(p.data, -c, c)  # noqa: F841",
+                          "not clipped"),
+        "pen_and_paper": ("value_at_the_optimal_discriminator", "return 2 * 0.75 * math.log(4 / 3)", "2 JSD alone"),
     },
 ]
 

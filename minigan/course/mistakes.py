@@ -273,8 +273,8 @@ def _wgan_clipping(c, expected):
         [c["fake"]]))
     cc = c["c"]
     out["weight after clipping"] = [
-        ("the gradients were clipped instead of the weights: clip_weights_ clips the parameters' values (p.data).",
-         c["weights"]),
+        ("the parameters' values are not clipped: clip p.data itself, in place (not p.grad, and not a copy "
+         "that is thrown away).", c["weights"]),
         ("clipped to [0, c] (or only from above): the box is [-c, c].", xp.clip(c["weights"], 0, cc)),
     ]
     out["weight.grad after clipping"] = [
@@ -448,7 +448,7 @@ def _training_step(c, expected):
                 z = sample_z()
             fake = G(z).detach()
             loss = _toy_d_loss(D(fake), D(real)) if variant == "swapped" else _toy_d_loss(D(real), D(fake))
-            if variant != "no zero_grad":
+            if variant not in ("no zero_grad", "no zero_grad in D"):
                 opt_d.zero_grad()
             loss.backward()
             opt_d.step()
@@ -457,7 +457,7 @@ def _training_step(c, expected):
             z = sample_z()
         D.requires_grad_(False)
         loss = _toy_g_loss(D(G(z)))
-        if variant != "no zero_grad":
+        if variant not in ("no zero_grad", "no zero_grad in G"):
             opt_g.zero_grad()
         loss.backward()
         opt_g.step()
@@ -469,6 +469,8 @@ def _training_step(c, expected):
 
     hints = {
         "no zero_grad": "the gradients accumulate from step to step: call zero_grad() before each backward.",
+        "no zero_grad in D": "D's gradients accumulate from step to step: opt_d.zero_grad() before D's backward.",
+        "no zero_grad in G": "G's gradients accumulate from step to step: opt_g.zero_grad() before G's backward.",
         "swapped": "real and fake are swapped in D's loss: d_loss(D(real), D(fake)).",
         "same real": "every D step must take a fresh real batch (next(real_batches)), not reuse the first.",
         "same z": "every step draws fresh noise (sample_z()), one batch per D step and one for G's step.",
