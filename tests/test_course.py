@@ -276,6 +276,8 @@ ROUNDS = [
                           "return d_losses, float(generator_step(D, G, opt_g, z, g_loss))", "fresh"),
         "gradient_penalty": ("gradient_penalty", "squared = mg.sum(g * g, axis=-1)", "all of a sample's axes"),
         "pen_and_paper": ("saturating_gradient", "return -0.9999", "non-saturating gradient"),
+        "conv2d_im2col": ("im2col", ("edit", ("(n, c, kh, kw, h_out, w_out)", "(n, kh, kw, c, h_out, w_out)"),
+                                     ("cols[:, :, a, b] =", "cols[:, a, b] =")), "ordered (c, a, b)"),
     },
     {
         "training_step": ("discriminator_step",
@@ -284,6 +286,8 @@ ROUNDS = [
         "wgan_clipping": ("clip_weights_", "for p in params:\n    clipped = xp.clip(p.data, -c, c)  # noqa: F841",
                           "not clipped"),
         "pen_and_paper": ("value_at_the_optimal_discriminator", "return 2 * 0.75 * math.log(4 / 3)", "2 JSD alone"),
+        "conv2d_im2col": ("col2im", ("edit", ("] += cols[:, :, a, b]", "] = cols[:, :, a, b]")),
+                          "copies where it must add"),
     },
 ]
 
@@ -292,7 +296,15 @@ def _plant(directory, assignment, qualname, body):
     (target,) = [t for t in assignment.targets if t.qualname == qualname]
     file = directory / target.path
     source = file.read_text()
-    if assignment.name == "conv2d_im2col":  # the padding left out: windows of the unpadded image
+    if isinstance(body, tuple):  # ("edit", (old, new), ...): lines of the reference body changed
+        from minigan.course.edition import function_body
+
+        original = changed = function_body(source, qualname)
+        for old, new in body[1:]:
+            assert old in changed, old
+            changed = changed.replace(old, new)
+        source = replace_bodies(source, {qualname: changed})
+    elif assignment.name == "conv2d_im2col":  # the padding left out: windows of the unpadded image
         source = source.replace("(kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding",
                                 "(kh, kw), (sh, sw), (ph, pw) = kernel, stride, (0, 0)", 1)
     elif body.startswith(("create_graph", "squared")):  # one line of the reference changed
