@@ -188,6 +188,46 @@ def test_pytest_m_runs_one_assignment_in_the_edition(filled):
     assert re.search(r"\b6 passed", done.stdout), done.stdout[-500:]
 
 
+def test_the_library_training_step_trains_vanilla_gans_networks_to_the_same_weights(tmp_path):
+    """minigan/gan/step.py is examples/vanilla_gan.py's loop as a library: same draws, same updates, same weights."""
+    import importlib.util
+
+    import minigan as mg
+    from minigan import optim
+    from minigan.data import load_digits
+    from minigan.gan import d_loss_minimax, g_loss
+    from minigan.gan.checkpoint import load_checkpoint
+    from minigan.gan.step import train_step
+
+    spec = importlib.util.spec_from_file_location("vanilla_gan_under_test", ROOT / "examples" / "vanilla_gan.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    steps, batch = 3, 8
+    script.main(["--steps", str(steps), "--batch-size", str(batch), "--quiet", "--out", str(tmp_path / "run"),
+                 "--sample-every", "1000", "--checkpoint-every", "1000"])
+
+    images, _ = load_digits()
+    data = mg.tensor(images.reshape(len(images), -1))
+    mg.manual_seed(0)
+    G, D = script.build_generator(100), script.build_discriminator()
+    opt_g = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    mg.randn(64, 100)  # the script's fixed_z, drawn before training
+
+    def real_batches():
+        while True:
+            yield data[mg.randint(0, len(data), (batch,))]
+
+    reals = real_batches()
+    for _ in range(steps):
+        train_step(D, G, opt_d, opt_g, reals, lambda: mg.randn(batch, 100), k=1, d_loss=d_loss_minimax, g_loss=g_loss)
+    G2, D2 = script.build_generator(100), script.build_discriminator()
+    load_checkpoint(tmp_path / "run" / "checkpoint.npz", {"G": G2, "D": D2})
+    for mine, theirs in ((G, G2), (D, D2)):
+        for (name, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
+            assert (p.numpy() == q.numpy()).all(), name
+
+
 # ------------------------------------------------------------------ planted wrong answers
 
 ROUNDS = [
