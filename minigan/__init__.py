@@ -51,6 +51,7 @@ from minigan.ops import (  # noqa: A004
 )
 from minigan.random import rand, randint, randn, randperm
 from minigan.tensor import Function, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled, tensor
+from minigan.trace import trace
 
 __version__ = "0.1.0"
 
@@ -103,6 +104,7 @@ __all__ = [
     "sum",
     "tanh",
     "tensor",
+    "trace",
     "transpose",
     "unsqueeze",
     "var",

@@ -15,6 +15,8 @@ from minigan import backend
 from minigan.backend import xp
 from minigan.tensor import Tensor, set_grad_enabled
 
+_tracer = None  # a minigan.trace.Trace while `with mg.trace():` is active: it records each op's backward
+
 
 def _topological_order(roots):
     """Every op reachable from ``roots``, each listed before the ops that made its inputs.
@@ -103,6 +105,8 @@ def _run(outputs, seeds, wanted, retain_graph, create_graph):
             input_grads = fn.backward(gy)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if _tracer is not None:
+                _tracer.record(fn, gy, input_grads)
             for t, g, needed in zip(fn.inputs, input_grads, fn.needs_input_grad):
                 if needed and g is not None:
                     if g.data.shape != t.data.shape:
@@ -140,6 +144,8 @@ def _run_for(wanted, order, grads, retain_graph, create_graph):
                 fn.needs_input_grad = needs
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if _tracer is not None:
+                _tracer.record(fn, gy, input_grads)
             for t, g, needed in zip(fn.inputs, input_grads, needs):
                 if needed and g is not None:
                     if g.data.shape != t.data.shape:

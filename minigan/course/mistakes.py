@@ -1,0 +1,566 @@
+"""The mistake catalogue (teacher only: never copied into a student edition).
+
+For each assignment, the wrong answers students really write, each with the
+hint that names it. They are evaluated on the fixed cases into the answer
+key; a student's output that matches one gets its hint. Several are one sign
+or one factor away from the answer, which is why this file stays home.
+"""
+
+import math
+
+import minigan as mg
+import minigan.functional as F
+from minigan.backend import xp
+from minigan.course import checks
+from minigan.course.checks import grads_of, t64
+
+
+def _sig(x):
+    return 0.5 + 0.5 * xp.tanh(0.5 * x)
+
+
+def _sum_to(g, shape):
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    return (g.sum(axis=axes, keepdims=True) if axes else g).reshape(shape)
+
+
+def _t(a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def _sigmoid_backward(c, expected):
+    x, gy = c["x"], c["gy"]
+    s = _sig(x)
+    return {"sigmoid dL/dx": [
+        ("dy/dx is y (1 - y), not y: sigmoid is not its own derivative (that is exp).", gy * s),
+        ("y (1 - y) needs the output y = sigmoid(x), not the input x: this is x (1 - x).", gy * x * (1 - x)),
+        ("the chain rule multiplies by the upstream gradient gy; this is y (1 - y) alone.", s * (1 - s)),
+        ("this is y (y - 1): the derivative is y (1 - y), positive everywhere.", gy * s * (s - 1)),
+        ("this is 1 - y alone, which is d/dx log sigmoid(x); sigmoid's derivative is y (1 - y).", gy * (1 - s)),
+    ]}
+
+
+def _leaky_relu_backward(c, expected):
+    x, gy, a = c["x"], c["gy"], c["negative_slope"]
+    return {"leaky_relu dL/dx": [
+        ("at the kink x = 0 the slope is negative_slope (as in PyTorch): the 1 belongs to x > 0 only, "
+         "so x >= 0 is one element off.", gy * xp.where(x >= 0, 1.0, a)),
+        ("this is ReLU's gradient: for x <= 0 LeakyReLU still passes negative_slope * gy, not 0.", gy * (x > 0)),
+        ("the two branches are swapped: dy/dx = 1 where x > 0 and negative_slope where x <= 0.",
+         gy * xp.where(x > 0, a, 1.0)),
+        ("the chain rule multiplies by the upstream gradient gy; this is dy/dx alone.", xp.where(x > 0, 1.0, a)),
+        ("this is gy * y: the gradient is gy times the slope (1 or negative_slope), not times the output.",
+         gy * xp.where(x > 0, x, a * x)),
+    ]}
+
+
+def _softplus_log_sigmoid_backward(c, expected):
+    x, gy = c["x"], c["gy"]
+    s = _sig(x)
+    return {
+        "softplus dL/dx": [
+            ("this is sigmoid(-x) = 1 - sigmoid(x), the derivative of log-sigmoid; d/dx log(1 + e^x) = sigmoid(x).",
+             gy * _sig(-x)),
+            ("this is sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)); softplus' is sigmoid(x) itself.", gy * s * (1 - s)),
+            ("the chain rule through log(u) divides by u = 1 + e^x: this is e^x.", gy * xp.exp(xp.minimum(x, 700))),
+            ("the chain rule multiplies by the upstream gradient gy; this is sigmoid(x) alone.", s),
+        ],
+        "log_sigmoid dL/dx": [
+            ("this is sigmoid(x), softplus's derivative; d/dx log sigmoid(x) = sigmoid'(x) / sigmoid(x) "
+             "= 1 - sigmoid(x).",
+             gy * s),
+            ("the sign is flipped: log sigmoid increases, its slope 1 - sigmoid(x) is positive.", gy * (s - 1)),
+            ("this is 1 / sigmoid(x): d log(u) = du / u, and du/dx = sigmoid(x) (1 - sigmoid(x)) is missing.",
+             gy / s),
+            ("this is sigmoid'(x); divide it by sigmoid(x) (the log's chain rule).", gy * s * (1 - s)),
+            ("the chain rule multiplies by the upstream gradient gy; this is 1 - sigmoid(x) alone.", 1 - s),
+        ],
+    }
+
+
+def _matmul_broadcast_backward(c, expected):
+    gy = c["gy"]
+    if c["kind"] == "matmul":
+        a, b = c["a"], c["b"]
+        out = {"matmul dL/dA": [], "matmul dL/dB": []}
+        tries = {
+            "matmul dL/dA": [
+                ("B is not transposed: dL/dA = dL/dC B^T (its shape must be A's).", lambda: _sum_to(gy @ b, a.shape)),
+                ("the product is in the wrong order: dL/dA = dL/dC B^T, not B^T dL/dC.",
+                 lambda: _sum_to(_t(b) @ gy, a.shape)),
+                ("the broadcast copies are averaged: each copy of A contributed to C, so sum their gradients.",
+                 lambda: _sum_to(gy @ _t(b), a.shape) * (a.size / (gy @ _t(b)).size)),
+                ("the gradient was not summed back to A's shape: sum over the axes A was broadcast along.",
+                 lambda: gy @ _t(b)),
+            ],
+            "matmul dL/dB": [
+                ("A is not transposed: dL/dB = A^T dL/dC (its shape must be B's).", lambda: _sum_to(a @ gy, b.shape)),
+                ("this is (A^T dL/dC)^T = dL/dC^T A, the transposed gradient: dL/dB = A^T dL/dC.",
+                 lambda: _sum_to(_t(gy) @ a, b.shape)),
+                ("the broadcast copies are averaged: each copy of B contributed to C, so sum their gradients.",
+                 lambda: _sum_to(_t(a) @ gy, b.shape) * (b.size / (_t(a) @ gy).size)),
+                ("the gradient was not summed back to B's shape: sum over the axes B was broadcast along.",
+                 lambda: _t(a) @ gy),
+            ],
+        }
+    else:
+        x, w = c["x"], c["weight"]
+        rows, xr = gy.reshape(-1, gy.shape[-1]), x.reshape(-1, x.shape[-1])
+        out = {"linear dL/dx": [], "linear dL/dW": [], "linear dL/db": []}
+        tries = {
+            "linear dL/dx": [("y = x W^T, so dL/dx = g W, not g W^T.", lambda: gy @ w.T)],
+            "linear dL/dW": [
+                ("this is x^T g, the transpose of dL/dW = g^T x (W is (out, in)).", lambda: xr.T @ rows),
+                ("dL/dW sums over the batch: g^T x, not its mean.", lambda: rows.T @ xr / rows.shape[0]),
+            ],
+            "linear dL/db": [("b is added to every row: dL/db sums g over the rows, not averages.",
+                              lambda: rows.mean(0))],
+        }
+    for label, pairs in tries.items():
+        for hint, fn in pairs:
+            try:
+                out[label].append((hint, fn()))
+            except ValueError:  # a wrong product that does not even fit this case's shapes
+                pass
+    return out
+
+
+def _norm_dx(x, gamma, gy, axes, eps, mean_term=True, xhat_term=True, reduce="mean", xhat_sign=-1.0):
+    mu = x.mean(axis=axes, keepdims=True)
+    inv_std = 1.0 / xp.sqrt(((x - mu) ** 2).mean(axis=axes, keepdims=True) + eps)
+    xhat = (x - mu) * inv_std
+    g = gamma * gy
+    def r(t):
+        return t.mean(axis=axes, keepdims=True) if reduce == "mean" else t.sum(axis=axes, keepdims=True)
+
+    out = g - r(g) if mean_term else g
+    return inv_std * (out + xhat_sign * xhat * r(g * xhat) if xhat_term else out), xhat
+
+
+def _batchnorm_backward(c, expected):
+    x, w, gy, eps = c["x"], c["weight"], c["gy"], c["eps"]
+    if c["kind"] == "batch_norm":
+        axes = (0,) + tuple(range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+    else:
+        axes = tuple(range(1, x.ndim))
+        shape = (1,) + w.shape
+    gamma = w.reshape(shape)
+
+    def dx(**variant):
+        return _norm_dx(x, gamma, gy, axes, eps, **variant)[0]
+
+    xhat = _norm_dx(x, gamma, gy, axes, eps)[1]
+    param_axes = (0,) + tuple(range(2, x.ndim)) if c["kind"] == "batch_norm" else (0,)
+    return {
+        "dL/dx": [
+            ("sigma = sqrt(var + eps) was treated as a constant: it depends on x too, which adds the term "
+             "- xhat mean(g xhat) (g = gamma * gy).", dx(xhat_term=False)),
+            ("the mean and sigma were treated as constants: both depend on every x of the batch, "
+             "dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma with g = gamma * gy.",
+             dx(mean_term=False, xhat_term=False)),
+            ("the mean mu was treated as a constant: it adds the term - mean(gamma * gy).", dx(mean_term=False)),
+            ("sums where means belong (a missing 1/N): mu and var are means over the batch.", dx(reduce="sum")),
+            ("the xhat term has the wrong sign: dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma.", dx(xhat_sign=1.0)),
+            ("gamma is missing: y = gamma * xhat + beta, so the gradient reaching xhat is gamma * gy.",
+             _norm_dx(x, 1.0, gy, axes, eps)[0]),
+        ],
+        "dL/dgamma": [
+            ("dL/dgamma = sum of gy * xhat (y = gamma xhat + beta); xhat is missing.",
+             gy.sum(axis=param_axes).reshape(w.shape)),
+            ("gamma is shared by the whole batch: sum gy * xhat over it, not mean.",
+             (gy * xhat).mean(axis=param_axes).reshape(w.shape)),
+        ],
+        "dL/dbeta": [("beta is shared by the whole batch: sum gy over it, not mean.",
+                      gy.mean(axis=param_axes).reshape(w.shape))],
+    }
+
+
+def _conv2d_im2col(c, expected):
+    x, w, s, p = c["x"], c["weight"], c["stride"], c["padding"]
+    flipped = w[:, :, ::-1, ::-1].copy()
+    out = {"conv2d y": [("the kernel is flipped: minigan's conv2d (like PyTorch's) is a cross-correlation, "
+                         "window (i, j) reads x_pad[s i + a, s j + b] with the same a, b as w[a, b].",
+                         F.conv2d(t64(x, False), t64(flipped, False), None, s, p).data)]}
+    if p:
+        try:
+            wrong = F.conv2d(t64(x, False), t64(w, False), None, s, 0).data
+            out["conv2d y"].append(("the padding is missing: pad the image with p zeros on each side first.", wrong))
+        except ValueError:
+            pass
+    return out
+
+
+def _with_grads(fn, arrays):
+    loss, grads = grads_of(fn, arrays)
+    return loss.data, grads
+
+
+def _loss_mistakes(labels, variants, arrays):
+    """{label: [(hint, value)]} for the loss and each gradient of every wrong loss in ``variants``."""
+    out = {label: [] for label in labels}
+    for hint, fn in variants:
+        loss, grads = _with_grads(fn, arrays)
+        for label, value in zip(labels, [loss, *grads]):
+            out[label].append((hint, value))
+    return out
+
+
+def _discriminator_loss_gradient(c, expected):
+    def naive_log(a):
+        return mg.log(mg.sigmoid(a))
+
+    variants = [
+        ("the loss is a mean over each batch, not a sum: a missing 1/N.",
+         lambda r, f: -(mg.sum(mg.log_sigmoid(r)) + mg.sum(mg.log_sigmoid(-f)))),
+        ("the sign is flipped: D maximises log D(x) + log(1 - D(G(z))), so the loss to minimise is minus that.",
+         lambda r, f: mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(-f))),
+        ("real and fake are swapped: the real logits get log D (target 1), the fakes log(1 - D) (target 0).",
+         lambda r, f: -(mg.mean(mg.log_sigmoid(-r)) + mg.mean(mg.log_sigmoid(f)))),
+        ("one mean over the real and the fake samples together: each term is a mean over its own batch.",
+         lambda r, f: -(mg.sum(mg.log_sigmoid(r)) + mg.sum(mg.log_sigmoid(-f))) / (r.shape[0] + f.shape[0])),
+        ("1 - D was written as D's complement inside the log the wrong way: log(1 - sigma(a)) = log sigma(-a), "
+         "not -log sigma(a).",
+         lambda r, f: -(mg.mean(mg.log_sigmoid(r)) - mg.mean(mg.log_sigmoid(f)))),
+        ("log(sigmoid(a)) overflows to -inf for a confident D: use the log-sigmoid op.",
+         lambda r, f: -(mg.mean(naive_log(r)) + mg.mean(naive_log(-f)))),
+    ]
+    return _loss_mistakes(["L_D", "dL_D/da_real", "dL_D/da_fake"], variants, [c["a_real"], c["a_fake"]])
+
+
+def _generator_losses(c, expected):
+    out = {}
+    sat = lambda a: mg.mean(mg.log_sigmoid(-a))  # noqa: E731
+    nonsat = lambda a: -mg.mean(mg.log_sigmoid(a))  # noqa: E731
+    for label, wrongs in (
+        ("saturating", [
+            ("saturating and non-saturating are mixed up: saturating=True is the value function's own term "
+             "log(1 - D(G(z))), which G minimises.", nonsat),
+            ("the sign is flipped: G minimises log(1 - D(G(z))) as it is (it is D who maximises it).",
+             lambda a: -mg.mean(mg.log_sigmoid(-a))),
+            ("the loss is a mean over the batch, not a sum.", lambda a: mg.sum(mg.log_sigmoid(-a))),
+        ]),
+        ("non-saturating", [
+            ("saturating and non-saturating are mixed up: the non-saturating loss (the default) is -log D(G(z)).",
+             sat),
+            ("the sign is flipped: G maximises log D(G(z)), so its loss is minus that.",
+             lambda a: mg.mean(mg.log_sigmoid(a))),
+            ("the loss is a mean over the batch, not a sum.", lambda a: -mg.sum(mg.log_sigmoid(a))),
+            ("this is D's loss on the fakes, log(1 - D) with the sign of D's loss: G's non-saturating loss is "
+             "-log D(G(z)).", lambda a: -mg.mean(mg.log_sigmoid(-a))),
+        ]),
+    ):
+        part = _loss_mistakes([f"{label} L_G", f"{label} dL_G/da"], wrongs, [c["a_fake"]])
+        out.update(part)
+    return out
+
+
+def _wgan_clipping(c, expected):
+    out = _loss_mistakes(
+        ["L_C", "dL_C/d real", "dL_C/d fake"],
+        [("the sign is flipped: the critic maximises E[C(x)] - E[C(G(z))], so the loss it minimises is "
+          "E[C(G(z))] - E[C(x)].", lambda r, f: mg.mean(r) - mg.mean(f)),
+         ("a WGAN critic's score is not a probability: no sigmoid and no log, the loss is linear in the scores.",
+          lambda r, f: -(mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(-f)))),
+         ("the loss is a mean over each batch, not a sum.", lambda r, f: mg.sum(f) - mg.sum(r))],
+        [c["real"], c["fake"]])
+    out.update(_loss_mistakes(
+        ["L_G", "dL_G/d fake"],
+        [("the sign is flipped: G raises the critic's score of its fakes, so its loss is -E[C(G(z))].",
+          lambda f: mg.mean(f)),
+         ("the loss is a mean over the batch, not a sum.", lambda f: -mg.sum(f))],
+        [c["fake"]]))
+    cc = c["c"]
+    out["weight after clipping"] = [
+        ("the gradients were clipped instead of the weights: clip_weights_ clips the parameters' values (p.data).",
+         c["weights"]),
+        ("clipped to [0, c] (or only from above): the box is [-c, c].", xp.clip(c["weights"], 0, cc)),
+    ]
+    out["weight.grad after clipping"] = [
+        ("the gradients were clipped instead of the weights: leave p.grad alone and clip p's values.",
+         xp.clip(c["grad"], -cc, cc)),
+    ]
+    return out
+
+
+def _feature_matching(c, expected):
+    fr, ff = c["f_real"], c["f_fake"]
+
+    def flat(t):
+        return t.reshape(t.shape[0], -1)
+
+    variants = [
+        ("the squared distance is summed over the features, not averaged: ||mu_r - mu_f||^2.",
+         lambda r, f: mg.mean((mg.mean(flat(r), axis=0) - mg.mean(flat(f), axis=0)) ** 2)),
+        ("the distance is squared: ||mu_r - mu_f||_2^2, not ||mu_r - mu_f||_2.",
+         lambda r, f: mg.sqrt(mg.sum((mg.mean(flat(r), axis=0) - mg.mean(flat(f), axis=0)) ** 2))),
+        ("average the features over each batch first, then take the distance of the two means.",
+         lambda r, f: mg.sum((flat(r) - flat(f)) ** 2) / r.shape[0]),
+        ("the features of a batch are averaged (a mean over the batch), not summed.",
+         lambda r, f: mg.sum((mg.sum(flat(r), axis=0) - mg.sum(flat(f), axis=0)) ** 2)),
+    ]
+    usable = []
+    for hint, fn in variants:
+        try:
+            fn(t64(fr, False), t64(ff, False))
+            usable.append((hint, fn))
+        except ValueError:
+            pass
+    return _loss_mistakes(["L", "dL/df_real", "dL/df_fake"], usable, [fr, ff])
+
+
+def _minibatch_discrimination(c, expected):
+    f, T, b, gy = c["features"], c["T"], c["num_kernels"], c["gy"]
+    n = f.shape[0]
+
+    def M(f_, T_):
+        return mg.matmul(f_, T_).reshape(n, b, -1)
+
+    def diff(f_, T_):
+        m = M(f_, T_)
+        return m.unsqueeze(1) - m.unsqueeze(0)
+
+    variants = [
+        ("the distance is L1, the sum of absolute differences, not the Euclidean (L2) one.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sqrt(mg.sum(diff(f_, T_) ** 2, axis=3) + 1e-300)), axis=1)),
+        ("the sum over j includes j = i (a term e^0 = 1), as in the paper's formula.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1) - 1.0),
+        ("o(x_i) sums c_b(x_i, x_j) over the batch, not averages.",
+         lambda f_, T_: mg.mean(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)),
+        ("c_b = exp(-distance): the minus sign is missing.",
+         lambda f_, T_: mg.sum(mg.exp(mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)),
+    ]
+    out = {"o": [], "dL/dfeatures": [], "dL/dT": []}
+    for hint, fn in variants:
+        o, (gf, gt) = grads_of(fn, [f, T], gy)
+        for label, v in zip(out, (o.data, gf, gt)):
+            out[label].append((hint, v))
+    return out
+
+
+def _gradient_penalty(c, expected):
+    if c["kind"] != "autograd":
+        return {}
+    real, fake, eps, lam = c["real"], c["fake"], c["eps"], c["lam"]
+    n = real.shape[0]
+    per = (n,) + (1,) * (real.ndim - 1)
+    e = eps.reshape(per)
+
+    def penalty(w1, b1, w2, x_hat=None, norm="all", square_root=True, scale=lam, create_graph=True, reduce="mean"):
+        x = t64(e * real + (1 - e) * fake if x_hat is None else x_hat)
+        critic = checks._tanh_critic(w1, b1, w2)
+        (g,) = mg.grad(mg.sum(critic(x)), x, create_graph=create_graph)
+        sq = mg.sum((g * g).reshape(n, -1), axis=1) if norm == "all" else mg.sum(g * g, axis=-1)
+        nm = mg.sqrt(sq + 1e-12) if square_root else sq
+        per_sample = (nm - 1.0) ** 2
+        return scale * (mg.mean(per_sample) if reduce == "mean" else mg.sum(per_sample))
+
+    variants = [
+        ("the weights get no gradient: the input-gradient must be taken with create_graph=True, so the penalty "
+         "can be differentiated into the critic's weights.", lambda *w: penalty(*w, create_graph=False)),
+        ("eps and 1 - eps are swapped: x_hat = eps x + (1 - eps) G(z), eps multiplies the real sample.",
+         lambda *w: penalty(*w, x_hat=(1 - e) * real + e * fake)),
+        ("the penalty is on the gradient's norm ||g||_2, not on its square ||g||^2.",
+         lambda *w: penalty(*w, square_root=False)),
+        ("lambda is missing: P = lam E[(||g|| - 1)^2].", lambda *w: penalty(*w, scale=1.0) if lam != 1 else
+         penalty(*w, scale=10.0)),
+        ("the penalty is a mean over the samples, not a sum.", lambda *w: penalty(*w, reduce="sum")),
+    ]
+    if real.ndim > 2:
+        variants.append(("the norm runs over all of a sample's axes, not over its last axis only.",
+                         lambda *w: penalty(*w, norm="last")))
+    out = {"penalty": [], "dP/dw1": [], "dP/db1": [], "dP/dw2": []}
+    for hint, fn in variants:
+        try:
+            p, grads = grads_of(fn, [c["w1"], c["b1"], c["w2"]])
+        except Exception:  # a variant that does not apply to this case
+            continue
+        for label, v in zip(out, (p.data, *grads)):
+            out[label].append((hint, v))
+    return out
+
+
+def _adam(c, variant):
+    b1, b2 = c["betas"]
+    lr, eps, wd = c["lr"], c["eps"], c["weight_decay"]
+    theta, m, v = c["param"].copy(), xp.zeros_like(c["param"]), xp.zeros_like(c["param"])
+    ps, ms, vs = [], [], []
+    for t, g in enumerate(c["grads"], start=1):
+        if wd and variant != "no weight decay":
+            g = g + wd * theta
+        if variant == "corrected state":
+            m = (b1 * m * (1 - b1 ** (t - 1)) + (1 - b1) * g) / (1 - b1 ** t)
+            v = (b2 * v * (1 - b2 ** (t - 1)) + (1 - b2) * g * g) / (1 - b2 ** t)
+            mh, vh = m, v
+        elif variant == "corrected state, forgetting":
+            m, v = (b1 * m + (1 - b1) * g) / (1 - b1 ** t), (b2 * v + (1 - b2) * g * g) / (1 - b2 ** t)
+            mh, vh = m, v
+        else:
+            m = b1 * m + (g if variant == "no 1 - b1" else (1 - b1) * g)
+            if variant == "swapped b1":
+                m = (1 - b1) * (m - g) / b1 + b1 * g if b1 else g
+            v = b2 * v + (1 - b2) * (g if variant == "v of g" else g * g)
+            tt = t + 1 if variant == "t off by one" else t
+            mh, vh = (m, v) if variant == "no correction" else (m / (1 - b1 ** tt), v / (1 - b2 ** tt))
+        denom = xp.sqrt(vh + eps) if variant == "eps inside" else xp.sqrt(vh) + eps
+        theta = theta + lr * mh / denom if variant == "uphill" else theta - lr * mh / denom
+        ps.append(theta.copy())
+        ms.append(m.copy())
+        vs.append(v.copy())
+    return xp.stack(ms), xp.stack(vs), xp.stack(ps)
+
+
+def _adam_update(c, expected):
+    hints = {
+        "corrected state": "the state keeps the bias-corrected moments m_hat, v_hat: store the raw averages m, v "
+                           "(exp_avg, exp_avg_sq) and correct them only where the step uses them.",
+        "corrected state, forgetting": "the state keeps the bias-corrected moments: the next step then averages "
+                                       "m_hat instead of m. Store m and v, correct only for the step.",
+        "no 1 - b1": "m = beta1 m + (1 - beta1) g: the (1 - beta1) on g is missing.",
+        "v of g": "v averages the squared gradient: v = beta2 v + (1 - beta2) g^2.",
+        "no correction": "the bias correction is missing: m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t).",
+        "t off by one": "the bias correction uses the wrong step: t counts from 1 at the first step.",
+        "eps inside": "eps is added outside the square root: theta -= lr m_hat / (sqrt(v_hat) + eps).",
+        "uphill": "the step goes uphill: theta = theta - lr m_hat / (sqrt(v_hat) + eps).",
+        "no weight decay": "weight_decay is ignored: with lambda != 0, g <- g + lambda theta first.",
+    }
+    out = {"state exp_avg (m, step by step)": [], "state exp_avg_sq (v, step by step)": [],
+           "parameter (step by step)": []}
+    for variant, hint in hints.items():
+        for label, v in zip(out, _adam(c, variant)):
+            out[label].append((hint, v))
+    return out
+
+
+def _training_step(c, expected):
+    """Wrong steps, run on the case's tiny players: each yields the weights and losses it would leave."""
+    from minigan.course.checks import _batches, _players, _toy_d_loss, _toy_g_loss
+
+    def run(variant):
+        D, G, opt_d, opt_g = _players(c)
+        reals, sample_z = _batches(c)
+        d_losses, real, z = [], None, None
+        for _ in range(c["k"]):
+            if real is None or variant != "same real":
+                real = next(reals)
+            if z is None or variant != "same z":
+                z = sample_z()
+            fake = G(z).detach()
+            loss = _toy_d_loss(D(fake), D(real)) if variant == "swapped" else _toy_d_loss(D(real), D(fake))
+            if variant != "no zero_grad":
+                opt_d.zero_grad()
+            loss.backward()
+            opt_d.step()
+            d_losses.append(float(loss))
+        if variant != "same z":
+            z = sample_z()
+        D.requires_grad_(False)
+        loss = _toy_g_loss(D(G(z)))
+        if variant != "no zero_grad":
+            opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+        D.requires_grad_(True)
+        return {"D's weights after train_step": xp.concatenate([D.w.data, D.b.data]),
+                "G's weights after train_step": xp.concatenate([G.a.data, G.c.data]),
+                "the k discriminator losses": xp.asarray(d_losses),
+                "the generator loss": xp.asarray(float(loss))}
+
+    hints = {
+        "no zero_grad": "the gradients accumulate from step to step: call zero_grad() before each backward.",
+        "swapped": "real and fake are swapped in D's loss: d_loss(D(real), D(fake)).",
+        "same real": "every D step must take a fresh real batch (next(real_batches)), not reuse the first.",
+        "same z": "every step draws fresh noise (sample_z()), one batch per D step and one for G's step.",
+    }
+    out = {}
+    for variant, hint in hints.items():
+        try:
+            values = run(variant)
+        except Exception:
+            continue
+        for label, v in values.items():
+            out.setdefault(label, []).append((hint, v))
+    return out
+
+
+_CATALOGUE = {
+    "sigmoid_backward": _sigmoid_backward,
+    "leaky_relu_backward": _leaky_relu_backward,
+    "softplus_log_sigmoid_backward": _softplus_log_sigmoid_backward,
+    "matmul_broadcast_backward": _matmul_broadcast_backward,
+    "batchnorm_backward": _batchnorm_backward,
+    "conv2d_im2col": _conv2d_im2col,
+    "discriminator_loss_gradient": _discriminator_loss_gradient,
+    "generator_losses": _generator_losses,
+    "wgan_clipping": _wgan_clipping,
+    "feature_matching": _feature_matching,
+    "minibatch_discrimination": _minibatch_discrimination,
+    "gradient_penalty": _gradient_penalty,
+    "adam_update": _adam_update,
+    "training_step": _training_step,
+}
+
+
+def catalogue(name, case, expected):
+    """{output label: [(hint, wrong values), ...]} for one case of assignment ``name``."""
+    fn = _CATALOGUE.get(name)
+    return fn(case, expected) if fn else {}
+
+
+_LOG4 = math.log(4)
+_PEN = {
+    "optimal_discriminator": [
+        ("p_g is in the numerator: D*(x) = p_data(x) / (p_data(x) + p_g(x)), the probability that x is real.", 0.25),
+        ("D* is the ratio p_data / (p_data + p_g), not p_data / p_g.", 3.0),
+    ],
+    "value_at_the_optimal_discriminator": [
+        ("this is 2 JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 1.5 * math.log(4 / 3)),
+        ("this is JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 0.75 * math.log(4 / 3)),
+        ("-log 4 is the value only when p_g = p_data; here the two densities differ.", -_LOG4),
+        ("the sign of V: V(G, D*) = -log 4 + 2 JSD, at most 0.", 0.9547712524422194),
+    ],
+    "saturating_gradient": [
+        ("the sign: log(1 - sigma(a)) decreases in a, its slope is -sigma(a).", 1e-4),
+        ("this is the non-saturating gradient -(1 - sigma(a)); the saturating one is -sigma(a), tiny here.", -0.9999),
+        ("d/da sigma(a) = sigma(a)(1 - sigma(a)) is the sigmoid's slope; differentiate log(1 - sigma(a)).",
+         1e-4 * 0.9999),
+    ],
+    "non_saturating_gradient": [
+        ("this is the saturating gradient -sigma(a); the non-saturating one is -(1 - sigma(a)).", -1e-4),
+        ("the sign: -log sigma(a) decreases in a, its slope is -(1 - sigma(a)).", 0.9999),
+        ("this is 1 / sigma(a): the chain rule multiplies by sigma'(a) = sigma(a)(1 - sigma(a)).", -1e4),
+    ],
+    "transposed_conv_output_size": [
+        ("this is the size of a *convolution*'s output; a transposed convolution maps the other way: "
+         "H_out = (H - 1) s - 2p + k + output_padding.", 3),
+        ("the padding is taken off both sides: (H - 1) s - 2p + k, not - p.", 15),
+        ("the padding is subtracted, not added: (H - 1) s - 2p + k.", 18),
+        ("(H - 1) s, not H s: H_out = (H - 1) s - 2p + k.", 16),
+    ],
+    "conv_output_size": [
+        ("floor((H + 2p - k) / s) + 1: the padding counts on both sides, and the + 1 (the first window) "
+         "is easy to forget.", 13),
+        ("the stride divides: floor((H + 2p - k) / s) + 1.", 27),
+        ("this is the input's size: a stride of 2 about halves it, floor((H + 2p - k) / s) + 1.", 28),
+    ],
+    "adam_first_step": [
+        ("without the bias correction the first step is lr (1 - b1) / sqrt(1 - b2) times larger: "
+         "m_hat = m / (1 - b1^t).", -0.001 * 0.1 / math.sqrt(0.001)),
+        ("the sign: Adam steps against the gradient.", 0.001),
+        ("Adam's first step does not scale with g: m_hat / sqrt(v_hat) = g / |g| at t = 1.", -0.0005),
+    ],
+    "discriminator_loss_value": [
+        ("the fake term is log(1 - D(G(z))): D's output on a fake is its probability that the fake is real.",
+         -(math.log(0.8) + math.log(0.3))),
+        ("the sign: L_D is minus the value function, and logs of probabilities are negative, so L_D > 0.",
+         math.log(0.8) + math.log(0.7)),
+        ("log base 10 or 2? The docs' losses are in nats: natural logarithms.",
+         -(math.log10(0.8) + math.log10(0.7))),
+    ],
+}
+
+
+def pen_and_paper(question):
+    """[(hint, wrong number)] for one pen-and-paper question."""
+    return _PEN.get(question, [])

@@ -1,0 +1,327 @@
+"""The course, tested from outside: the grader, the student edition, planted wrong answers, the examples on it.
+
+A planted wrong answer is what students really write, put into a student
+edition in place of one target's body; it must fail its assignment with a
+message that names the mistake. One planting round changes one target of
+every assignment at once (their checks are independent by design), so a
+round costs one grading run.
+"""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minigan.course import ASSIGNMENTS, NAMES
+from minigan.course.edition import EditionError, _kept, fill, find_function, replace_bodies, write_student_edition
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grade(directory, *names):
+    args = [sys.executable, "-m", "minigan.course", "grade", str(directory), "--json"]
+    if names:
+        args += ["--assignments", ",".join(names)]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    return json.loads(done.stdout), done
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("course") / "student"
+    write_student_edition(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("course") / "filled"
+    write_student_edition(directory)
+    fill(directory, ROOT, ASSIGNMENTS)
+    return directory
+
+
+def test_there_are_at_least_fourteen_assignments_each_with_targets_hints_and_a_page():
+    assert len(ASSIGNMENTS) >= 14
+    page = (ROOT / "docs" / "exercises" / "README.md").read_text()
+    for a in ASSIGNMENTS:
+        assert a.targets and len(a.hints) == 2, a.name
+        assert (ROOT / "docs" / a.docs.split("#")[0]).is_file(), a.docs
+        assert f"({a.name}.md)" in page and (ROOT / "docs" / "exercises" / f"{a.name}.md").is_file(), a.name
+        for t in a.targets:
+            tree = ast.parse((ROOT / t.path).read_text())
+            assert find_function(tree, t.qualname) is not None, t.spec
+
+
+def test_the_students_pages_are_rendered_from_the_table():
+    from minigan.course import pages
+
+    for name, text in pages.rendered().items():
+        assert (ROOT / "docs" / "exercises" / name).read_text() == text, f"run python -m minigan.course pages ({name})"
+    assert pages.CLASSROOM.read_text() == pages.render_classroom(), "run python -m minigan.course pages"
+
+
+def test_the_classroom_workflow_grades_every_assignment_from_the_json(edition):
+    workflow = (edition / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "python -m minigan.course grade . --json > grade.json" in workflow
+    for a in ASSIGNMENTS:
+        assert f"test-name: {a.name}\n" in workflow and f"'{a.name}'][0]['passed']" in workflow
+    scores = re.findall(r"max-score: (\d+)", workflow)
+    assert sum(map(int, scores)) == sum(a.points for a in ASSIGNMENTS)
+
+
+def test_a_marker_per_assignment_is_registered_in_setup_cfg():
+    cfg = (ROOT / "setup.cfg").read_text()
+    for name in NAMES:
+        assert re.search(rf"^\s+{name}: ", cfg, re.M), name
+
+
+def test_the_project_itself_scores_full_marks_and_the_json_has_the_exact_shape():
+    report, done = grade(ROOT)
+    assert done.returncode == 0, done.stderr
+    assert set(report) == {"score", "total", "assignments"}
+    assert report["score"] == report["total"] == sum(a.points for a in ASSIGNMENTS)
+    assert [a["name"] for a in report["assignments"]] == list(NAMES)
+    for a in report["assignments"]:
+        assert set(a) == {"name", "targets", "passed", "points", "max_points", "checks"}
+        assert a["passed"] and a["points"] == a["max_points"] > 0
+        assert all(re.fullmatch(r"[\w/.]+\.py:[\w.]+", t) for t in a["targets"])
+        for c in a["checks"]:
+            assert set(c) == {"name", "passed", "message"} and c["passed"], (a["name"], c)
+    assert done.stdout.count("\n") <= 1  # one object, nothing else
+
+
+def test_the_grade_is_deterministic():
+    first, _ = grade(ROOT, "adam_update", "training_step")
+    second, _ = grade(ROOT, "adam_update", "training_step")
+    assert first == second
+
+
+def test_a_fresh_student_edition_has_every_target_stubbed_and_scores_nothing(edition):
+    for a in ASSIGNMENTS:
+        for t in a.targets:
+            fn = find_function(ast.parse((edition / t.path).read_text()), t.qualname)
+            body = [s for s in fn.body if not _kept(s)]  # the docstring and leading argument checks stay
+            assert len(body) == 1, t.spec
+            if not t.delegate:
+                assert isinstance(body[0], ast.Raise), t.spec
+                assert f"assignment {a.name}: " in ast.unparse(body[0]), t.spec
+    report, done = grade(edition)
+    assert report["score"] == 0, done.stderr
+    for a in report["assignments"]:
+        assert not a["passed"]
+        assert any("not done yet" in c["message"] for c in a["checks"]), a
+
+
+def _statements(source, qualname):
+    fn = find_function(ast.parse(source), qualname)
+    for node in ast.walk(fn):
+        if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.If, ast.For, ast.Try, ast.With)):
+            text = ast.unparse(node)
+            if len(text) >= 18 and re.search(r"[*/@+-]", text) and not text.startswith(("raise", '"', "'")):
+                yield text
+
+
+SHARED = {  # statements of a cut body that the engine also runs elsewhere, for another purpose
+    "x_hat *= self.inv_std": "Normalize._normalized computes x-hat for the forward pass too",
+    "g = g + self.weight_decay * theta": "SGD and RMSprop add the L2 weight decay the same way",
+}
+
+
+def test_no_solution_survives_in_the_student_edition(edition):
+    """No statement of a cut body appears anywhere in the edition (code, docs, notebooks), and no answers folder."""
+    assert not (edition / "minigan" / "exercises").exists()
+    assert not (edition / "minigan" / "course" / "mistakes.py").exists()
+    assert not (edition / "tests" / "test_course.py").exists()
+    files = [p for p in edition.rglob("*") if p.suffix in (".py", ".md", ".ipynb", ".txt", ".toml", ".cfg")]
+    texts = {p: re.sub(r"\s+", "", p.read_text(errors="ignore")) for p in files}
+    for a in ASSIGNMENTS:
+        for t in a.targets:
+            for statement in _statements((ROOT / t.path).read_text(), t.qualname):
+                if statement in SHARED:
+                    continue
+                squeezed = re.sub(r"\s+", "", statement)
+                found = [str(p.relative_to(edition)) for p, text in texts.items() if squeezed in text]
+                assert not found, f"{t.spec}: {statement!r} survives in {found}"
+    answers = (edition / "minigan" / "course" / "pen_and_paper.py").read_text()
+    assert not re.search(r"^\s+return\b", answers, re.M)
+
+
+def test_the_student_edition_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "x").write_text("mine")
+    with pytest.raises(EditionError, match="not empty"):
+        write_student_edition(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "minigan.course", "student-edition", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not empty" in done.stderr
+
+
+def test_assignments_can_be_cut_one_at_a_time(tmp_path):
+    write_student_edition(tmp_path / "one", ["sigmoid_backward"])
+    source = (tmp_path / "one" / "minigan" / "ops" / "activation.py").read_text()
+    assert "assignment sigmoid_backward" in source and "assignment leaky_relu_backward" not in source
+    assert "assignment adam_update" not in (tmp_path / "one" / "minigan" / "optim.py").read_text()
+
+
+def test_a_filled_in_edition_scores_full_marks_and_runs_vanilla_gan(filled, tmp_path):
+    report, done = grade(filled)
+    assert report["score"] == report["total"], [c for a in report["assignments"] for c in a["checks"]
+                                                 if not c["passed"]][:3]
+    run = subprocess.run(
+        [sys.executable, "examples/vanilla_gan.py", "--steps", "3", "--batch-size", "16", "--quiet",
+         "--sample-every", "1000", "--checkpoint-every", "1000", "--out", str(tmp_path / "run")],
+        cwd=filled, capture_output=True, text=True, timeout=300,
+        env={"PYTHONPATH": str(filled), "PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_pytest_m_runs_one_assignment_in_the_edition(filled):
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "leaky_relu_backward", "-p", "no:cacheprovider",
+                           "tests/test_course_assignments.py"], cwd=filled, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert re.search(r"\b6 passed", done.stdout), done.stdout[-500:]
+
+
+# ------------------------------------------------------------------ planted wrong answers
+
+ROUNDS = [
+    {
+        "sigmoid_backward": ("Sigmoid.backward", "y = self.output\nreturn gy * (y * (y - 1.0))", "y (y - 1)"),
+        "leaky_relu_backward": ("LeakyReLU.backward",
+                                "x = self.inputs[0].data\nslope = xp.where(x >= 0, 1.0, self.negative_slope)\n"
+                                "return gy * Tensor(slope)", "x >= 0"),
+        "softplus_log_sigmoid_backward": ("Softplus.backward", "return gy * Sigmoid.apply(-self.inputs[0])",
+                                          "derivative of log-sigmoid"),
+        "matmul_broadcast_backward": ("MatMul.backward",
+                                      "a, b = self.inputs\n"
+                                      "return (MatMul.apply(gc, transpose(b, -2, -1)),\n"
+                                      "        MatMul.apply(transpose(a, -2, -1), gc))",
+                                      "broadcast"),
+        "batchnorm_backward": ("Normalize.backward",
+                               "x, weight, bias = self.inputs\nx_hat, inv_std = self._normalized(x)\n"
+                               "h = g * weight\ngx = inv_std * (h - mean(h, self.axes, keepdims=True))\n"
+                               "return gx, sum_to(g * x_hat, weight.shape), sum_to(g, bias.shape)",
+                               "treated as a constant"),
+        "conv2d_im2col": ("_im2col", None, "padding is missing"),
+        "discriminator_loss_gradient": ("d_loss_minimax",
+                                        "return -(mg.sum(mg.log_sigmoid(real_logits)) "
+                                        "+ mg.sum(mg.log_sigmoid(-fake_logits)))", "1/N"),
+        "generator_losses": ("g_loss",
+                             "if saturating:\n    return -mg.mean(mg.log_sigmoid(fake_logits))\n"
+                             "return mg.mean(mg.log_sigmoid(-fake_logits))", "mixed up"),
+        "training_step": ("discriminator_step",
+                          "fake = G(z)\nloss = d_loss(D(real), D(fake))\nopt_d.zero_grad()\nloss.backward()\n"
+                          "opt_d.step()\nreturn loss", "detach"),
+        "gradient_penalty": ("gradient_penalty", "create_graph=False", "create_graph=True"),
+        "wgan_clipping": ("clip_weights_",
+                          "for p in params:\n    if p.grad is not None:\n"
+                          "        xp.clip(p.grad.data, -c, c, out=p.grad.data)", "instead of the weights"),
+        "feature_matching": ("feature_matching_loss",
+                             "mu_real = mg.mean(f_real.reshape(f_real.shape[0], -1), axis=0)\n"
+                             "mu_fake = mg.mean(f_fake.reshape(f_fake.shape[0], -1), axis=0)\n"
+                             "return mg.mean((mu_real - mu_fake) ** 2)", "summed over the features"),
+        "minibatch_discrimination": ("minibatch_discrimination",
+                                     "n = features.shape[0]\nM = mg.matmul(features, T).reshape(n, num_kernels, -1)\n"
+                                     "l1 = mg.sum(mg.abs(M.unsqueeze(1) - M.unsqueeze(0)), axis=3)\n"
+                                     "return mg.sum(mg.exp(-l1), axis=1) - 1.0", "j = i"),
+        "adam_update": ("Adam._update",
+                        "beta1, beta2 = self.betas\nif not state:\n"
+                        "    state['step'], state['exp_avg'], state['exp_avg_sq'] = 0, 0 * theta, 0 * theta\n"
+                        "state['step'] += 1\nt = state['step']\n"
+                        "m = beta1 * state['exp_avg'] + (1 - beta1) * g\n"
+                        "v = beta2 * state['exp_avg_sq'] + (1 - beta2) * g * g\n"
+                        "m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n"
+                        "state['exp_avg'], state['exp_avg_sq'] = m_hat, v_hat\n"
+                        "return theta - self.lr * m_hat / (xp.sqrt(v_hat) + self.eps)", "bias-corrected"),
+        "pen_and_paper": ("optimal_discriminator", "return 0.2 / (0.6 + 0.2)", "p_g is in the numerator"),
+    },
+    {
+        "sigmoid_backward": ("Sigmoid.backward", "x = self.inputs[0]\nreturn gy * (x * (1 - x))", "not the input x"),
+        "leaky_relu_backward": ("LeakyReLU.backward", "x = self.inputs[0].data\nreturn gy * Tensor((x > 0) * 1.0)",
+                                "ReLU's gradient"),
+        "matmul_broadcast_backward": ("Linear.backward",
+                                      "x, weight = self.inputs[:2]\nrows = g.reshape(-1, g.shape[-1])\n"
+                                      "xr = x.reshape(-1, x.shape[-1])\n"
+                                      "gb = rows.sum(0) if len(self.inputs) == 3 else None\n"
+                                      "out = (g @ weight, rows.T @ xr / rows.shape[0])\n"
+                                      "return out if gb is None else out + (gb,)", "not its mean"),
+        "discriminator_loss_gradient": ("d_loss_minimax",
+                                        "return -(mg.mean(mg.log_sigmoid(-real_logits)) "
+                                        "+ mg.mean(mg.log_sigmoid(fake_logits)))", "swapped"),
+        "generator_losses": ("g_loss",
+                             "if saturating:\n    return mg.mean(mg.log_sigmoid(-fake_logits))\n"
+                             "return mg.mean(mg.log_sigmoid(fake_logits))", "sign is flipped"),
+        "training_step": ("generator_step",
+                          "loss = g_loss(D(G(z)))\nopt_g.zero_grad()\nloss.backward()\nopt_g.step()\nreturn loss",
+                          "freeze D"),
+        "wgan_clipping": ("wasserstein_critic_loss", "return mg.mean(real_scores) - mg.mean(fake_scores)",
+                          "sign is flipped"),
+        "adam_update": ("Adam._update",
+                        "beta1, beta2 = self.betas\nif not state:\n"
+                        "    state['step'], state['exp_avg'], state['exp_avg_sq'] = 0, 0 * theta, 0 * theta\n"
+                        "state['step'] += 1\nt = state['step']\n"
+                        "if self.weight_decay:\n    g = g + self.weight_decay * theta\n"
+                        "m = beta1 * state['exp_avg'] + g\n"
+                        "v = beta2 * state['exp_avg_sq'] + (1 - beta2) * g * g\n"
+                        "state['exp_avg'], state['exp_avg_sq'] = m, v\n"
+                        "m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n"
+                        "return theta - self.lr * m_hat / (xp.sqrt(v_hat) + self.eps)", "(1 - beta1) on g"),
+        "pen_and_paper": ("transposed_conv_output_size", "return (7 + 2 * 1 - 4) // 2 + 1", "convolution"),
+    },
+    {  # no loss plants here: the losses' gradients run through LogSigmoid.backward
+        "softplus_log_sigmoid_backward": ("LogSigmoid.backward", "return gy / Sigmoid.apply(self.inputs[0])",
+                                          "1 / sigmoid(x)"),
+        "training_step": ("train_step",
+                          "d_losses = []\nz = sample_z()\nfor _ in range(k):\n"
+                          "    d_losses.append(float(discriminator_step(D, G, opt_d, next(real_batches), z, d_loss)))\n"
+                          "return d_losses, float(generator_step(D, G, opt_g, z, g_loss))", "fresh"),
+        "gradient_penalty": ("gradient_penalty", "squared = mg.sum(g * g, axis=-1)", "all of a sample's axes"),
+        "pen_and_paper": ("saturating_gradient", "return -0.9999", "non-saturating gradient"),
+    },
+]
+
+
+def _plant(directory, assignment, qualname, body):
+    (target,) = [t for t in assignment.targets if t.qualname == qualname]
+    file = directory / target.path
+    source = file.read_text()
+    if assignment.name == "conv2d_im2col":  # the padding left out: windows of the unpadded image
+        source = source.replace("(kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding",
+                                "(kh, kw), (sh, sw), (ph, pw) = kernel, stride, (0, 0)", 1)
+    elif body.startswith(("create_graph", "squared")):  # one line of the reference changed
+        from minigan.course.edition import function_body
+
+        original = function_body(source, qualname)
+        if body == "create_graph=False":
+            changed = original.replace("create_graph=True", "create_graph=False")
+        else:
+            changed = re.sub(r"squared = .*", body, original)
+        assert changed != original
+        source = replace_bodies(source, {qualname: changed})
+    else:
+        source = replace_bodies(source, {qualname: body})
+    file.write_text(source)
+
+
+@pytest.mark.parametrize("round_", range(len(ROUNDS)))
+def test_planted_wrong_answers_fail_with_a_message_naming_the_mistake(tmp_path_factory, round_):
+    directory = tmp_path_factory.mktemp("planted") / "student"
+    write_student_edition(directory)
+    fill(directory, ROOT, ASSIGNMENTS)
+    plants = ROUNDS[round_]
+    for name, (qualname, body, _) in plants.items():
+        _plant(directory, next(a for a in ASSIGNMENTS if a.name == name), qualname, body)
+    report, done = grade(directory, *plants)
+    by_name = {a["name"]: a for a in report["assignments"]}
+    for name, (_, _, words) in plants.items():
+        a = by_name[name]
+        assert not a["passed"] and a["points"] == 0, name
+        messages = [c["message"] for c in a["checks"] if not c["passed"]]
+        assert any(words in m for m in messages), (name, messages[:3])
+        assert not any("not done" in m for m in messages), (name, messages[:3])
