@@ -157,7 +157,8 @@ def test_gan_1d_writes_no_checkpoint_so_does_not_offer_one(tmp_path, monkeypatch
 def test_a_bad_flag_ends_the_script_with_one_error_line(tmp_path):
     out = subprocess.run([sys.executable, str(EXAMPLES / "wgan.py"), "--lr", "inf", "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(EXAMPLES.parent)})
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(EXAMPLES.parent),
+                                                                           os.environ.get("PYTHONPATH", "")])})
     assert out.returncode == 1
     assert out.stderr.strip() == "error: --lr must be a finite number > 0, got inf."
 
