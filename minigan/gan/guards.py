@@ -73,8 +73,8 @@ def check_flags(args, num_samples=None, checkpoint=None):
     * ``--batch-size`` may not exceed ``num_samples``, the size of the data;
     * ``--out`` must be a folder that can be written (it is created if missing), not a file;
     * with ``checkpoint`` (the file name the run writes into ``--out``), a
-      fresh run refuses to replace a checkpoint already there unless
-      ``--overwrite`` is given; ``--resume`` continues from one instead.
+      run refuses to replace a checkpoint already there unless ``--overwrite``
+      is given or it resumes from that very file (``--resume``).
 
     Call it before training; it checks what the end of the run needs too.
     """
@@ -94,10 +94,14 @@ def check_flags(args, num_samples=None, checkpoint=None):
     if out is not None:
         _check_out(out)
         if checkpoint is not None:
-            path = os.path.join(out, checkpoint)
-            if os.path.exists(path) and not getattr(args, "resume", None) and not getattr(args, "overwrite", False):
-                raise TrainingError(f"{path} already holds a checkpoint; continue it with --resume {path}, "
-                                    "replace it with --overwrite, or choose another --out.")
+            path, resume = os.path.join(out, checkpoint), getattr(args, "resume", None)
+            if os.path.exists(path) and not getattr(args, "overwrite", False):
+                if not resume:
+                    raise TrainingError(f"{path} already holds a checkpoint; continue it with --resume {path}, "
+                                        "replace it with --overwrite, or choose another --out.")
+                if os.path.abspath(resume) != os.path.abspath(path):
+                    raise TrainingError(f"{path} holds another run's checkpoint, which resuming {resume} into this "
+                                        "--out would replace; choose another --out, or --overwrite.")
 
 
 def _check_out(out):
