@@ -90,7 +90,7 @@ def kde(samples, grid):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=3000, help="training steps (default 3000)")
+    p.add_argument("--steps", type=int, default=3000, help="generator steps, --k D steps each (default 3000)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate for D and G, decayed linearly to 0")
     p.add_argument("--k", type=int, default=5, help="discriminator steps per generator step (Algorithm 1's k)")

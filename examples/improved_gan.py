@@ -152,7 +152,7 @@ class Discriminator(nn.Module):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=2000, help="training steps per run (default 2000)")
+    p.add_argument("--steps", type=int, default=2000, help="generator steps per run, one D step each (default 2000)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of G")
     p.add_argument("--d-lr", type=float, default=2e-4,
