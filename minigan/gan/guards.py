@@ -39,13 +39,12 @@ def check_finite(loss, name, step, checkpoint=None):
 # Every numeric flag of every example has its range here, by its name. check_flags refuses a
 # numeric flag that is not listed, so a new flag cannot slip in unchecked (tests/test_guards.py).
 COUNT = ("an integer >= 1", lambda v: isinstance(v, int) and v >= 1)
+PAIR = ("an integer >= 2", lambda v: isinstance(v, int) and v >= 2)
 COUNT_OR_ZERO = ("an integer >= 0", lambda v: isinstance(v, int) and v >= 0)
 RATE = ("a finite number > 0", lambda v: math.isfinite(v) and v > 0)
 WEIGHT = ("a finite number >= 0", lambda v: math.isfinite(v) and v >= 0)
 BETA = ("a number in [0, 1)", lambda v: 0 <= v < 1)
 TARGET = ("a number in (0, 1]", lambda v: 0 < v <= 1)
-
-PAIR = ("an integer >= 2", lambda v: isinstance(v, int) and v >= 2)
 
 FLAG_RULES = {
     # how long, how much: counts (a batch, or the samples measured at the end, needs two: batch norm, a Gaussian fit)
