@@ -4,17 +4,7 @@ Nothing is defined here; each name points at the op in ``minigan/ops`` where
 its forward and derivative are written.
 """
 
-from minigan.ops.activation import (
-    leaky_relu,
-    log_sigmoid,
-    log_softmax,
-    relu,
-    sigmoid,
-    softmax,
-    softplus,
-    softsign,
-    tanh,
-)
+from minigan.ops import leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, softsign, tanh
 from minigan.ops.conv import conv2d, conv_transpose2d
 from minigan.ops.nn import (
     batch_norm,
