@@ -18,6 +18,7 @@ from pathlib import Path
 
 import minigan as mg
 from minigan import viz
+from minigan.graph_viz import draw_graph
 from minigan.lab import show
 
 QUICK = os.environ.get("MINIGAN_QUICK") == "1"  # the test suite sets this to shrink the runs
@@ -49,14 +50,14 @@ for name, t in (("w", w), ("b", b), ("x", x)):
 # ## The graph is in the tensors
 #
 # `y.grad_fn` is the op that made `y`; its `inputs` are the tensors it was applied
-# to. `backward()` walks these links in reverse. `viz.draw_graph` draws them
+# to. `backward()` walks these links in reverse. `draw_graph` (from `minigan.graph_viz`) draws them
 # (a layered layout with matplotlib, or Graphviz when installed). Draw before a
 # plain `backward()`, which frees the graph.
 
 # %%
 y = (w * x + b).tanh()
 print(y.grad_fn, "<-", [t.grad_fn for t in y.grad_fn.inputs])
-viz.draw_graph(y, OUT / "graph.png")
+draw_graph(y, OUT / "graph.png")
 show(OUT / "graph.png")
 
 # %% [markdown]

@@ -52,7 +52,7 @@ lab.widget()
 # %%
 stretch, stretches = (100, 6) if QUICK else (250, 8)
 history = []
-for i in range(stretches):
+for _i in range(stretches):
     lab.run(stretch)
     captured, quality, _ = coverage(lab, 0.02)
     history.append((lab.g_steps, captured, quality))

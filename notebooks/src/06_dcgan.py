@@ -74,7 +74,8 @@ assert abs(left - right) < 1e-9 * max(1.0, abs(left))
 
 xs = mg.randn(1, 2, 6, 6, dtype="float64", requires_grad=True)
 ws = mg.randn(3, 2, 3, 3, dtype="float64", requires_grad=True)
-print("gradcheck conv2d (stride 2, padding 1):", mg.gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), [xs, ws]))
+print("gradcheck conv2d (stride 2, padding 1):",
+      mg.gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), [xs, ws]))
 
 # %% [markdown]
 # ## A short training run
@@ -91,7 +92,7 @@ steps, batch = (30, 32) if QUICK else (250, 64)
 fixed_z = mg.randn(32, latent_dim)
 history = {"loss_D": [], "loss_G": [], "D(x)": [], "D(G(z))": []}
 start = time.perf_counter()
-for step in range(steps):
+for _step in range(steps):
     x = mg.tensor(images[mg.randint(0, len(images), (batch,)).numpy()])
     fake = G(mg.randn(batch, latent_dim)).detach()
     real_logits, fake_logits = D(x), D(fake)

@@ -25,8 +25,13 @@ import numpy as np  # for the by-hand comparison on host copies
 
 import minigan as mg
 from minigan import data, nn, optim, viz
-from minigan.gan import gradient_penalty, gradient_penalty_mlp_by_hand, wasserstein_critic_loss
-from minigan.gan import wasserstein_generator_loss
+from minigan.gan import (
+    gradient_penalty,
+    gradient_penalty_mlp_by_hand,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
+from minigan.graph_viz import draw_graph
 from minigan.lab import show
 
 QUICK = os.environ.get("MINIGAN_QUICK") == "1"
@@ -60,7 +65,7 @@ print("g.requires_grad:", g.requires_grad, "  g.grad_fn:", g.grad_fn)
 norm = ((g * g).sum(axis=1) + 1e-12).sqrt()
 P = 10.0 * ((norm - 1.0) ** 2).mean()
 print(f"P = {P.item():.4f}   mean ||g|| = {norm.mean().item():.4f}")
-viz.draw_graph(P, OUT / "penalty_graph.png")
+draw_graph(P, OUT / "penalty_graph.png")
 show(OUT / "penalty_graph.png")
 
 # %% [markdown]
@@ -90,8 +95,8 @@ print(f"{sum(row.status.startswith('ok') for row in t)} of {len(t)} agree with f
 critic64 = mlp(2, 1, width=8).double()
 x64 = mg.tensor(x_hat.numpy().astype("float64"))
 linears = [m for m in critic64 if isinstance(m, nn.Linear)]
-P_hand, gW_hand, gb_hand = gradient_penalty_mlp_by_hand([m.weight.data for m in linears], [m.bias.data for m in linears],
-                                                        0.2, x64.data)
+P_hand, gW_hand, gb_hand = gradient_penalty_mlp_by_hand(
+    [m.weight.data for m in linears], [m.bias.data for m in linears], 0.2, x64.data)
 critic64.zero_grad()
 x_leaf = mg.tensor(x64.numpy(), requires_grad=True)
 (g64,) = mg.grad(critic64(x_leaf).sum(), [x_leaf], create_graph=True)
@@ -117,7 +122,7 @@ G, C = mlp(2, 2), mlp(2, 1)
 opt_G = optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.9))
 opt_C = optim.Adam(C.parameters(), lr=1e-3, betas=(0.5, 0.9))
 iterations, n_critic, batch = (60, 5, 128) if QUICK else (400, 5, 256)
-for it in range(iterations):
+for _it in range(iterations):
     for _ in range(n_critic):
         x = mg.tensor(data.ring_of_gaussians(batch))
         fake = G(mg.randn(batch, 2)).detach()
@@ -159,4 +164,5 @@ show(fig)
 #   and redraw the gradient-norm map: clipping pushes the critic towards the box's corners.
 # * `mg.gradgradcheck` on a tiny critic: `mg.gradgradcheck(lambda x: critic64(x).sum(), [x_leaf])`.
 # * Put a `BatchNorm1d` into the critic and read the warning `gradient_penalty` gives. Why is it right?
-# * Read [Wasserstein GAN](../docs/wgan.md); next: [conditional GAN, ACGAN, CycleGAN](08_conditional_acgan_and_cyclegan.ipynb).
+# * Read [Wasserstein GAN](../docs/wgan.md); next:
+#   [conditional GAN, ACGAN, CycleGAN](08_conditional_acgan_and_cyclegan.ipynb).

@@ -19,8 +19,14 @@ import numpy as np  # host-side bookkeeping for the pictures
 
 import minigan as mg
 from minigan import data, nn, optim, viz
-from minigan.gan import (auxiliary_classifier_loss, cycle_consistency_loss, d_loss_least_squares, d_loss_minimax,
-                         g_loss, g_loss_least_squares)
+from minigan.gan import (
+    auxiliary_classifier_loss,
+    cycle_consistency_loss,
+    d_loss_least_squares,
+    d_loss_minimax,
+    g_loss,
+    g_loss_least_squares,
+)
 from minigan.lab import show
 
 QUICK = os.environ.get("MINIGAN_QUICK") == "1"
@@ -53,7 +59,7 @@ G = mlp(2 + K, 2)
 D = mlp(2 + K, 1)
 opt_G = optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
-steps, batch = (300, 128) if QUICK else (1500, 256)
+steps, batch = (200, 128) if QUICK else (1500, 256)
 for _ in range(steps):
     x, k = labelled_ring(batch)
     y = EYE[k]
@@ -133,7 +139,8 @@ for _ in range(steps):
 with mg.no_grad():
     out = G2(mg.cat([mg.randn(800, 2), EYE[[c for c in range(K) for _ in range(100)]]], axis=1)).numpy()
 nearest = ((out[:, None, :] - MODES.numpy()[None]) ** 2).sum(axis=2).argmin(axis=1)
-print("ACGAN: fraction of G(z, c) nearest to mode c:", round(float((nearest == np.repeat(np.arange(K), 100)).mean()), 2))
+asked = np.repeat(np.arange(K), 100)
+print("ACGAN: fraction of G(z, c) nearest to mode c:", round(float((nearest == asked).mean()), 2))
 
 # %% [markdown]
 # ## CycleGAN: translation without pairs
@@ -155,7 +162,7 @@ def sample_y(n):
 G_xy, F_yx, D_x, D_y = mlp(2, 2, 32), mlp(2, 2, 32), mlp(2, 1, 32), mlp(2, 1, 32)
 opt_maps = optim.Adam([*G_xy.parameters(), *F_yx.parameters()], lr=1e-3, betas=(0.5, 0.999))
 opt_critics = optim.Adam([*D_x.parameters(), *D_y.parameters()], lr=1e-3, betas=(0.5, 0.999))
-cycle_steps = 300 if QUICK else 1500
+cycle_steps = 200 if QUICK else 1500
 for _ in range(cycle_steps):
     x, y = labelled_ring(batch)[0], sample_y(batch)
     fake_y, fake_x = G_xy(x), F_yx(y)
@@ -191,7 +198,8 @@ print(f"cycle error mean |F(G(x)) - x| = {float(np.abs(back.numpy() - x.numpy())
 # %% [markdown]
 # ## What to try next
 #
-# * Drop the cycle loss from `loss_maps`: does $G$ still send each mode of $X$ to one mode of $Y$, or do modes swap and merge?
+# * Drop the cycle loss from `loss_maps`: does $G$ still send each mode of $X$ to one mode of $Y$,
+#   or do modes swap and merge?
 # * In the cGAN, give $D$ no label (only $G$ gets it): which class does $G(z \mid y)$ draw now?
 # * The digit versions: [`examples/cgan.py`](../examples/cgan.py), [`examples/acgan.py`](../examples/acgan.py),
 #   [`examples/cyclegan.py`](../examples/cyclegan.py), and their numbers in [the measured results](../docs/results.md).
