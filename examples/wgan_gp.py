@@ -49,6 +49,11 @@ estimate of the Wasserstein distance, the penalty and the losses.
 
 Measured here with the defaults (2-core CPU, one BLAS thread, seed 0): see
 docs/results.md for the numbers, the pictures and the 5-seed means.
+
+Each run writes its checkpoint into --out (checkpoint.npz; with --seeds N,
+checkpoint_seed<k>.npz for each seed k). An interrupted run continues with
+
+    python examples/wgan_gp.py --dataset ring --resume runs/wgan_gp_ring/checkpoint.npz
 """
 
 import argparse
@@ -69,7 +74,8 @@ from minigan.gan import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from minigan.gan.guards import check_finite, check_flags, run_script
+from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
+from minigan.gan.guards import TrainingError, check_finite, check_flags, check_resume, hyperparameters, run_script
 from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generator
 from minigan.viz import plot_history, plot_points_2d, save_image_grid
 
@@ -164,7 +170,10 @@ def parse_args(argv=None):
     p.add_argument("--latent-dim", type=int, help="size of z (default: 2 on the toys, 100 on digits)")
     p.add_argument("--seed", type=int, default=0, help="the first seed")
     p.add_argument("--seeds", type=int, default=1, help="train this many seeds (seed, seed+1, ...) and report means")
-    p.add_argument("--out", help="directory for the pictures (default runs/wgan_gp_<dataset>[_vanilla])")
+    p.add_argument("--out", help="directory for pictures and checkpoints (default runs/wgan_gp_<dataset>[_vanilla])")
+    p.add_argument("--checkpoint-every", type=int, default=1000, help="write the run's checkpoint every N steps")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue an interrupted run (one seed) from its checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
     p.add_argument("--eval-samples", type=int, default=2500, help="samples measured at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
@@ -179,9 +188,10 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------------------- one training run
 
 
-def train(args, seed, data=None):
+def train(args, seed, data=None, checkpoint=None, resume=None):
     """Train G (and C) from ``seed``: phase 1 (WGAN-GP, or the baseline's GAN loss), then phase 2 (sharpening).
 
+    Writes ``checkpoint`` every --checkpoint-every steps; with ``resume``, continues from that checkpoint.
     Returns G and the history of the run.
     """
     mg.manual_seed(seed)
@@ -200,7 +210,14 @@ def train(args, seed, data=None):
 
     history = {name: [] for name in (W_ESTIMATE, "penalty", "loss_C", "loss_G")}
     total = args.steps + args.sharpen_steps
-    bar = tqdm(range(total), disable=args.quiet, unit="step", desc=f"seed {seed}")
+    models, optimizers = {"G": G, "C": C}, {"G": opt_G, "C": opt_C}
+    hparams = {**hyperparameters(args), "steps": args.steps}   # --steps too: it is where phase 2 begins
+    start = 0
+    if resume:
+        start, extra = load_checkpoint(resume, models, optimizers, hparams=hparams)   # refused if a flag differs
+        check_resume(start, total, resume)
+        history = {name: [float(v) for v in extra[name]] for name in history}
+    bar = tqdm(range(start, total), initial=start, total=total, disable=args.quiet, unit="step", desc=f"seed {seed}")
     for step in bar:
         wgan = args.loss == "wgan-gp" and step < args.steps      # phase 1 with WGAN-GP; else the GAN loss
         if step >= args.steps:                                    # phase 2: lr falls linearly to 0
@@ -231,13 +248,17 @@ def train(args, seed, data=None):
         C.requires_grad_(True)
 
         # ---- diagnostics, from the last critic step: W-hat = E[C(x)] - E[C(G(z))], the critic's estimate of W
-        row = {"loss_C": check_finite(loss_C, "Loss_C", step), "loss_G": check_finite(loss_G, "Loss_G", step)}
+        row = {"loss_C": check_finite(loss_C, "Loss_C", step, checkpoint),
+               "loss_G": check_finite(loss_G, "Loss_G", step, checkpoint)}
         if wgan:
             row[W_ESTIMATE] = (mg.mean(real_scores) - mg.mean(fake_scores)).item()
             row["penalty"] = penalty.item()
         for name, value in row.items():
             history[name].append(value)
         bar.set_postfix({name.split(":")[0]: f"{value:.3f}" for name, value in row.items()})
+        done = step + 1
+        if checkpoint and (done % args.checkpoint_every == 0 or done == total):
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hparams)
     bar.close()
     return G, history
 
@@ -278,13 +299,18 @@ def main(argv=None):
     if args.dataset == "digits":
         images, _ = load_digits()                    # (5000, 1, 28, 28), scaled to [-1, 1]
         data = mg.tensor(images.reshape(len(images), -1))   # the MLPs see 784 numbers
-    check_flags(args, num_samples=len(data) if data is not None else None)   # every flag, before any training
+    if args.resume and args.seeds > 1:
+        raise TrainingError(f"--resume continues one run; give --seeds 1 and that run's --seed, "
+                            f"got --seeds {args.seeds}.")
+    checkpoint_name = "checkpoint.npz" if args.seeds == 1 else "checkpoint_seed{}.npz"   # one checkpoint per seed
+    check_flags(args, num_samples=len(data) if data is not None else None,   # every flag, before any training
+                checkpoint=checkpoint_name.format(args.seed))
     method = "WGAN-GP" if args.loss == "wgan-gp" else "vanilla GAN"
 
     runs, panels, pictures, seconds = [], {}, [], []
     for seed in range(args.seed, args.seed + args.seeds):
         start = time.perf_counter()
-        G, history = train(args, seed, data)
+        G, history = train(args, seed, data, os.path.join(args.out, checkpoint_name.format(seed)), args.resume)
         seconds.append(time.perf_counter() - start)
         mg.manual_seed(10_000 + seed)                # the measurement draws its own noise
         runs.append(measure(args, G))

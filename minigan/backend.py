@@ -98,7 +98,7 @@ def to_numpy(array):
     """
     if isinstance(array, numpy.ndarray):
         return array
-    if hasattr(array, "get"):  # cupy.ndarray
+    if BACKEND == "cupy" and isinstance(array, xp.ndarray):
         return array.get()
     if isinstance(array, (list, tuple)) and _holds_device_array(array):
         return numpy.stack([to_numpy(item) for item in array])
@@ -353,6 +353,7 @@ def load_npz(path):
     import zipfile
     import zlib
 
+    size = os.path.getsize(path)
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -370,19 +371,22 @@ def load_npz(path):
             twice = sorted({n for n in names if names.count(n) > 1})
             raise ArchiveError("duplicate", f"the archive holds {twice[0]!r} more than once")
         try:
-            headers = {m.filename: _npy_header(archive, m) for m in members}
+            headers = {m.filename: _npy_header(archive, m, size) for m in members}
             return {name[:-4] if name.endswith(".npy") else name: _npy_data(archive, name, headers[name])
                     for name in names}
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError, NotImplementedError) as err:
             raise ArchiveError("damaged", f"the zip archive is truncated or corrupt ({type(err).__name__})") from None
 
 
-def _npy_header(archive, member):
+def _npy_header(archive, member, archive_size):
     """(dtype, shape, fortran_order, header bytes) of one member, checked against the member's size."""
     from numpy.lib import format as npy
 
     if not member.filename.endswith(".npy"):
         raise ArchiveError("not_npz", f"it holds {member.filename!r}, which is not a .npy array")
+    stored_but_resized = member.compress_type == 0 and member.file_size != member.compress_size
+    if member.compress_size > archive_size or stored_but_resized:
+        raise ArchiveError("too_large", f"{member.filename!r} claims more bytes than the archive holds")
     with archive.open(member) as f:
         try:
             version = npy.read_magic(f)
@@ -391,7 +395,8 @@ def _npy_header(archive, member):
                 raise ValueError(f"unsupported .npy format version {version}")
             shape, fortran_order, dtype = read_header(f)
         except (ValueError, SyntaxError, TypeError, EOFError, OverflowError) as err:
-            raise ArchiveError("damaged", f"{member.filename!r} is not a valid .npy array ({err})") from None
+            why = str(err) if "version" in str(err) else "its header cannot be read"
+            raise ArchiveError("damaged", f"{member.filename!r} is not a valid .npy array ({why})") from None
         header_size = f.tell()
     if dtype.hasobject:
         raise ArchiveError("pickled", f"{member.filename!r} holds Python objects (a pickle)")

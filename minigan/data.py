@@ -466,7 +466,7 @@ class DataLoader:
 
     def __init__(self, *arrays, batch_size=64, shuffle=True, drop_last=True):
         if not arrays:
-            raise DataError("DataLoader needs at least one array, e.g. DataLoader(images, batch_size=64).")
+            raise DataError("DataLoader needs at least one array, such as DataLoader(images, batch_size=64).")
         self.arrays = [backend.asarray(a) for a in arrays]
         lengths = [len(a) if a.ndim else 0 for a in self.arrays]
         if len(set(lengths)) > 1:

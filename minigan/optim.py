@@ -74,7 +74,7 @@ class Optimizer:
                     f"{type(self).__name__}: the gradient of parameter {i} has shape {tuple(g.shape)}, "
                     f"but the parameter has shape {tuple(p.data.shape)}; they must match."
                 )
-            p.data = self._update(p.data, g, self.state.setdefault(i, {}))
+            p.data = xp.asarray(self._update(p.data, g, self.state.setdefault(i, {})))  # (a 0-d one stays an array)
 
     def _update(self, theta, g, state):
         raise NotImplementedError
@@ -300,26 +300,49 @@ class Adam(Optimizer):
         return ("step", "exp_avg", "exp_avg_sq")
 
     def _update(self, theta, g, state):
-        beta1, beta2 = self.betas
         if self.weight_decay != 0:
             g = g + self.weight_decay * theta                    # g <- g + lambda theta
         if not state:
             state["step"], state["exp_avg"], state["exp_avg_sq"] = 0, xp.zeros_like(theta), xp.zeros_like(theta)
         state["step"] += 1
-        t = state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]             # the optimiser's own arrays: updated in place
-        m *= beta1
-        m += (1 - beta1) * g                                     # m_t = beta1 m_{t-1} + (1 - beta1) g
-        scratch = g * g
-        scratch *= 1 - beta2
-        v *= beta2
-        v += scratch                                             # v_t = beta2 v_{t-1} + (1 - beta2) g^2
-        denom = xp.divide(v, 1 - beta2**t, out=scratch)          # v^_t: bias correction of the second moment
-        xp.sqrt(denom, out=denom)
-        denom += self.eps                                        # sqrt(v^_t) + eps
-        step = xp.divide(m, denom, out=denom)
-        step *= self.lr / (1 - beta1**t)                         # lr m^_t / (...), m^_t = m_t / (1 - beta1^t)
-        return theta - step                                      # theta_t = theta_{t-1} - lr m^_t / (...)
+        theta, state["exp_avg"], state["exp_avg_sq"] = adam_update_fast(
+            theta, g, state["exp_avg"], state["exp_avg_sq"], state["step"], self.lr, self.betas, self.eps
+        )
+        return theta
+
+
+def adam_update(theta, g, m, v, t, lr, betas, eps):
+    r"""One Adam step for one parameter at step t = 1, 2, ...: returns the new (theta, m, v).
+
+    m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2,
+    m^ = m / (1 - b1^t),     v^ = v / (1 - b2^t),
+    theta = theta - lr m^ / (sqrt(v^) + eps).
+    """
+    b1, b2 = betas
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+    return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v
+
+
+def adam_update_fast(theta, g, m, v, t, lr, betas, eps):
+    """:func:`adam_update`, fast: m and v (the optimiser's own arrays) are updated in place, with one temporary.
+
+    Returns (new theta, m, v), the same arrays m and v it was given.
+    """
+    beta1, beta2 = betas
+    m *= beta1
+    m += (1 - beta1) * g                                     # m_t = beta1 m_{t-1} + (1 - beta1) g
+    scratch = xp.multiply(g, g, out=xp.empty_like(g))      # g^2 (an array even when g is 0-d)
+    scratch *= 1 - beta2
+    v *= beta2
+    v += scratch                                             # v_t = beta2 v_{t-1} + (1 - beta2) g^2
+    denom = xp.divide(v, 1 - beta2**t, out=scratch)          # v^_t: bias correction of the second moment
+    xp.sqrt(denom, out=denom)
+    denom += eps                                             # sqrt(v^_t) + eps
+    step = xp.divide(m, denom, out=denom)
+    step *= lr / (1 - beta1**t)                              # lr m^_t / (...), m^_t = m_t / (1 - beta1^t)
+    return theta - step, m, v                                # theta_t = theta_{t-1} - lr m^_t / (...)
 
 
 class RMSprop(Optimizer):

@@ -264,21 +264,48 @@ class Tensor:
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Make a Tensor from a list, scalar, NumPy/CuPy array or Tensor.
+    """Make a Tensor from a number, (nested) lists of numbers, a NumPy/CuPy array or a Tensor.
 
     Python floats become float32 (minigan's default); arrays keep their dtype
-    unless ``dtype`` says otherwise.
+    unless ``dtype`` says otherwise. Anything that is not numbers (strings,
+    None, objects, lists of different lengths) is refused with a TypeError or
+    ValueError that says what was found.
     """
     if isinstance(data, Tensor):
         data = data.data
+    if data is None:
+        raise TypeError("mg.tensor needs numbers (a number, a list of numbers or an array), got None.")
     if dtype is None and not backend.is_array(data):
-        probe = backend.asarray(data)
+        probe = _numbers_array(data, None)
         dtype = "float32" if probe.dtype.kind == "f" else None
         data = probe
-    array = backend.asarray(data, dtype=dtype)
+    array = _numbers_array(data, dtype)
     if requires_grad and array.dtype.kind != "f":
         raise TypeError(f"only floating-point tensors can require gradients, got dtype {array.dtype}.")
     return Tensor(array, requires_grad=requires_grad)
+
+
+_NUMBER_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
+
+
+def _numbers_array(data, dtype):
+    """``data`` as a backend array of numbers, or one clear error saying what else it holds."""
+    try:
+        array = backend.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        if "inhomogeneous" in str(err) or "sequence" in str(err):
+            raise ValueError(
+                "mg.tensor got nested lists of different lengths (a ragged list); every row must have one length."
+            ) from None
+        target = f"dtype {dtype}" if dtype is not None else "numbers"
+        raise TypeError(f"mg.tensor cannot turn a {type(data).__name__} into {target}: {err}.") from None
+    if array.dtype.kind not in _NUMBER_KINDS:
+        found = {"U": "strings", "S": "bytes", "O": "Python objects (None, or mixed types)", "c": "complex numbers"}
+        raise TypeError(
+            f"mg.tensor needs real numbers, got {found.get(array.dtype.kind, f'dtype {array.dtype}')}; "
+            "convert the data to floats first."
+        )
+    return array
 
 
 def as_tensor(value, like=None):
@@ -297,7 +324,7 @@ def as_tensor(value, like=None):
         if getattr(value, "ndim", None) == 0:  # a NumPy scalar or a 0-d array
             return scalar_constant(value.item(), like.data.dtype)
         if not backend.is_array(value):  # a list
-            return Tensor(backend.asarray(value, dtype=like.data.dtype))
+            return tensor(value, dtype=like.data.dtype)
     return tensor(value)
 
 
@@ -318,6 +345,20 @@ def scalar_constant(value, dtype):
         constant = _scalar_constants[key] = Tensor(xp.asarray(value, dtype=dtype))
     return constant
 
+
+
+class ShapeError(ValueError):
+    """A functional op was given an input of the wrong shape.
+
+    ``str(err)`` is the op's own sentence. A layer (an ``nn.Module``) that
+    called the op re-raises it under its own name, from the parts:
+    "<layer>: expected <expected>, got shape <shape>." So each shape check
+    is written once, in the functional op, and still names the layer.
+    """
+
+    def __init__(self, message, expected, shape):
+        super().__init__(message)
+        self.expected, self.shape = expected, tuple(shape)
 
 
 def as_tensors(a, b):

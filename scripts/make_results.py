@@ -13,8 +13,10 @@ import argparse
 import concurrent.futures
 import importlib.util
 import json
+import math
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +75,7 @@ def load_example(name):
 def run(name):
     script, flags, _ = RUN_TABLE[name]
     out = RUNS / name
+    shutil.rmtree(out, ignore_errors=True)   # a fresh run: no old pictures, no checkpoint it would refuse to replace
     start = time.perf_counter()
     result = load_example(script).main(flags + ["--out", str(out), "--quiet"])
     seconds = time.perf_counter() - start
@@ -114,6 +117,11 @@ def write_page():
         "(the wall time is that machine's, shared with other work while it ran). The numbers are",
         "what each example prints at its end; see each script's docstring for their definitions.",
         "",
+        "A reverse KL is that of the histogram of *high-quality* samples over the modes (VEEGAN's",
+        "definition, `minigan.metrics.mode_metrics`): a run with no high-quality sample at all has",
+        "no histogram, so its reverse KL is undefined and shown as `nan (no high-quality sample)`.",
+        "Over several seeds, improved_gan.py averages the seeds that have one; wgan_gp.py keeps nan.",
+        "",
         "## Targets",
         "",
         "Means over the seeds where a run has several (a mean of 7.8 modes is not 8/8).",
@@ -134,12 +142,17 @@ def write_page():
             lines.append(f"| {name} | {what} | not run yet | |")
             continue
         record = json.loads(path.read_text())
-        numbers = ", ".join(f"{k}: {_format(v)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
+        numbers = ", ".join(f"{k}: {_format(v, k)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
         numbers = numbers.replace("|", "\\|")  # a bare | would end the table cell
         lines.append(f"| [{name}](#{name}) | {what} | {numbers} | {record['seconds']:.0f} s |")
         command = " ".join(["python", f"examples/{script}.py", *flags])
-        sections += ["", f"## {name}", "", f"`{command}`", ""]
+        sections += ["", f"## {name}", "", f"`{command}`", "", *number_table(record["metrics"]), ""]
         sections += [f"![{name}](results/{picture})" for picture in record["pictures"]]
+    sections += ["", "## The like-for-like benchmark on the toys", "",
+                 "Every method with the same networks, latent, budget and schedule, over held-out seeds, with "
+                 "standard errors, the strict mode count and the samples saved: "
+                 "[results/benchmark/README.md](results/benchmark/README.md) (protocol: [benchmark.md](benchmark.md)).",
+                 "Tables above: mean ± std over a run's seeds where it has several."]
     # written whole, then renamed: with --jobs, parallel runs rewrite the page as each finishes
     page = ROOT / "docs" / "results.md"
     partial = page.with_name(f".results.md.{os.getpid()}")
@@ -178,12 +191,53 @@ def _combined(records):
     return combined
 
 
-def _format(value):
+def _format(value, name=""):
+    if isinstance(value, float) and math.isnan(value) and "reverse" in name.lower():
+        return "nan (no high-quality sample)"   # a reverse KL of an empty histogram: see the page's introduction
     if isinstance(value, float):
         return f"{value:.3g}"
     if isinstance(value, list):
         return "[" + ", ".join(_format(v) for v in value) + "]"
     return str(value)
+
+
+# improved_gan's keys "<dataset> <method> <number>": one row per dataset and method
+GROUPED_KEY = re.compile(r"^(?P<row>.+) (?P<number>modes|high-quality|reverse KL)$")
+
+
+def number_table(metrics):
+    """A run's numbers as a markdown table with a column per number (lines).
+
+    ``x`` and ``x_std`` share a cell, "mean ± std"; a NaN reverse KL (no
+    high-quality sample) says so; per-run lists are left out (they are in the
+    run's json).
+    """
+    scalars = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    rows = {}
+    for key, value in scalars.items():
+        if key.endswith("_std") and key[:-4] in scalars:
+            continue
+        match = GROUPED_KEY.match(key)
+        row, column = (match["row"], match["number"]) if match else ("", key)
+        cell = _number_cell(value, key)
+        if f"{key}_std" in scalars:
+            cell += f" ± {_number_cell(scalars[f'{key}_std'], key)}"
+        rows.setdefault(row, {})[column] = cell.replace("|", "\\|")
+    if not rows:
+        return []
+    columns = list(dict.fromkeys(column for cells in rows.values() for column in cells))
+    named = any(rows)
+    head = (["dataset and method"] if named else []) + [column.replace("|", "\\|") for column in columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row, cells in rows.items():
+        lines.append("| " + " | ".join(([row] if named else []) + [cells.get(c, "") for c in columns]) + " |")
+    return lines
+
+
+def _number_cell(value, name):
+    if isinstance(value, float) and math.isnan(value):
+        return "undefined (no high-quality sample)" if "reverse" in name.lower() else "nan"
+    return _format(value)
 
 
 def run_in_processes(names, jobs):

@@ -229,3 +229,55 @@ def test_scatter_add_adds_repeated_indices():
     target = backend.xp.zeros(3)
     backend.scatter_add(target, backend.asarray([0, 2, 0]), backend.asarray([1.0, 2.0, 3.0]))
     np.testing.assert_array_equal(backend.to_numpy(target), [4.0, 0.0, 2.0])
+
+
+# --------------------------------------------------------------------- device arrays in lists, index bounds
+
+
+def test_lists_of_backend_arrays_are_stacked_without_numpy_asarray():
+    a, b = mg.tensor([1.0, 2.0]).data, mg.tensor([3.0, 4.0]).data
+    stacked = backend.asarray([a, b])
+    assert isinstance(stacked, backend.xp.ndarray) and stacked.shape == (2, 2)
+    np.testing.assert_array_equal(backend.to_numpy(stacked), [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(backend.to_numpy([a.sum(), b.sum()]), [3.0, 7.0])  # a loss history of 0-d arrays
+    np.testing.assert_array_equal(backend.to_numpy([[a[0], 5.0]]), [[1.0, 5.0]])  # mixed with numbers, nested
+    assert mg.tensor([a, b]).shape == (2, 2)
+    assert backend.asarray([a[0], b[1]], dtype="float64").dtype == backend.dtype("float64")
+
+
+def test_library_helpers_take_histories_of_backend_arrays(tmp_path):
+    from minigan import viz
+    from minigan.data import DataLoader
+
+    history = {"d_loss": [mg.tensor(0.5).data, mg.tensor(0.25).data] * 30}
+    viz.plot_history(history, str(tmp_path / "h.png"))
+    assert (tmp_path / "h.png").stat().st_size > 0
+    rows = [mg.tensor([float(i), 0.0]).data for i in range(6)]
+    x = next(iter(DataLoader(rows, batch_size=6, shuffle=False)))
+    np.testing.assert_array_equal(backend.to_numpy(x)[:, 0], range(6))
+
+
+@pytest.mark.parametrize("index", [[0, 3], [-4], (slice(None), [5]), (Ellipsis, [9]), (None, [3])])
+def test_out_of_range_integer_indices_raise_on_every_backend(index):
+    x = mg.tensor([[1.0, 2.0, 3.0]] * 3, requires_grad=True)
+    parts = index if isinstance(index, tuple) else (index,)
+    index = tuple(backend.asarray(p) if isinstance(p, list) else p for p in parts)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[index]
+
+
+def test_index_bounds_checked_in_the_scatter_of_backward_too():
+    target = backend.xp.zeros(3)
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        backend.scatter_add(target, backend.asarray([0, 3]), backend.asarray([1.0, 1.0]))
+    assert backend.to_numpy(target).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_in_range_fancy_indices_still_work_and_add_up_in_backward():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x[backend.asarray([0, 0, -1])]
+    y.sum().backward()
+    assert backend.to_numpy(y.data).tolist() == [1.0, 1.0, 3.0]
+    assert backend.to_numpy(x.grad.data).tolist() == [2.0, 0.0, 1.0]
+    mask = x[backend.asarray([True, False, True])]
+    assert backend.to_numpy(mask.data).tolist() == [1.0, 3.0]

@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 import minigan as mg
 from minigan import backend
 from minigan.backend import xp
-from minigan.ops.conv import conv2d, conv2d_weight, conv_transpose2d
+from minigan.ops.conv import (
+    conv2d,
+    conv2d_fast,
+    conv2d_reference,
+    conv2d_weight,
+    conv2d_weight_fast,
+    conv2d_weight_reference,
+    conv_transpose2d,
+    conv_transpose2d_fast,
+    conv_transpose2d_reference,
+)
 
 
 def randn(*shape, requires_grad=False):
@@ -120,6 +130,43 @@ def test_conv_transpose2d_matches_the_loop_reference(config):
         assert got == (n - 1) * s - 2 * p + k + op
     close(conv_transpose2d(x, w, stride=stride, padding=padding, output_padding=output_padding), expected)
     close(conv_transpose2d(x, w, b, stride, padding, output_padding), expected + b.data.reshape(1, -1, 1, 1))
+
+
+# --------------------------------------------------------------------- the fast path against the readable one
+
+
+@given(conv_configs())
+def test_the_plain_conv2d_reference_matches_the_loop(config):
+    x_shape, w_shape, stride, padding = config
+    x, w = backend.randn(*x_shape, dtype="float64"), backend.randn(*w_shape, dtype="float64")
+    close(conv2d_reference(x, w, stride, padding), reference_conv2d(x, w, stride, padding))
+
+
+@given(conv_configs(), st.booleans())
+def test_fast_conv2d_and_its_weight_gradient_match_the_references(config, keep):
+    """Same arguments, same result: either of each pair can stand in for the other (the course relies on it)."""
+    x_shape, w_shape, stride, padding = config
+    x, w = backend.randn(*x_shape, dtype="float64"), backend.randn(*w_shape, dtype="float64")
+    kept = {} if keep else None
+    y = conv2d_fast(x, w, stride, padding, kept)
+    close(y, conv2d_reference(x, w, stride, padding, {}))
+    assert ("columns" in kept) if keep else kept is None
+    gy = backend.randn(*y.shape, dtype="float64")
+    expected = conv2d_weight_reference(x, gy, w_shape[2:], stride, padding)
+    close(conv2d_weight_fast(x, gy, w_shape[2:], stride, padding), expected)
+    if keep:  # the columns the forward kept give the same weight-gradient
+        close(conv2d_weight_fast(x, gy, w_shape[2:], stride, padding, kept["columns"]), expected)
+        close(conv2d_weight_reference(x, gy, w_shape[2:], stride, padding, kept["columns"]), expected)
+
+
+@given(transpose_configs())
+def test_fast_conv_transpose2d_matches_the_reference(config):
+    x_shape, w_shape, stride, padding, output_padding = config
+    x, w = backend.randn(*x_shape, dtype="float64"), backend.randn(*w_shape, dtype="float64")
+    expected = reference_conv_transpose2d(x, w, stride, padding, output_padding)
+    size = expected.shape[2:]
+    close(conv_transpose2d_reference(x, w, stride, padding, size), expected)
+    close(conv_transpose2d_fast(x, w, stride, padding, size), expected)
 
 
 def test_square_int_arguments_and_float32_are_kept():

@@ -208,7 +208,7 @@ ROUNDS = [
                                "h = g * weight\ngx = inv_std * (h - mean(h, self.axes, keepdims=True))\n"
                                "return gx, sum_to(g * x_hat, weight.shape), sum_to(g, bias.shape)",
                                "treated as a constant"),
-        "conv2d_im2col": ("_im2col", None, "padding is missing"),
+        "conv2d_im2col": ("im2col", None, "padding is missing"),
         "discriminator_loss_gradient": ("d_loss_minimax",
                                         "return -(mg.sum(mg.log_sigmoid(real_logits)) "
                                         "+ mg.sum(mg.log_sigmoid(-fake_logits)))", "1/N"),
@@ -230,15 +230,12 @@ ROUNDS = [
                                      "n = features.shape[0]\nM = mg.matmul(features, T).reshape(n, num_kernels, -1)\n"
                                      "l1 = mg.sum(mg.abs(M.unsqueeze(1) - M.unsqueeze(0)), axis=3)\n"
                                      "return mg.sum(mg.exp(-l1), axis=1) - 1.0", "j = i"),
-        "adam_update": ("Adam._update",
-                        "beta1, beta2 = self.betas\nif not state:\n"
-                        "    state['step'], state['exp_avg'], state['exp_avg_sq'] = 0, 0 * theta, 0 * theta\n"
-                        "state['step'] += 1\nt = state['step']\n"
-                        "m = beta1 * state['exp_avg'] + (1 - beta1) * g\n"
-                        "v = beta2 * state['exp_avg_sq'] + (1 - beta2) * g * g\n"
+        "adam_update": ("adam_update",
+                        "beta1, beta2 = betas\n"
+                        "m = beta1 * m + (1 - beta1) * g\n"
+                        "v = beta2 * v + (1 - beta2) * g * g\n"
                         "m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n"
-                        "state['exp_avg'], state['exp_avg_sq'] = m_hat, v_hat\n"
-                        "return theta - self.lr * m_hat / (xp.sqrt(v_hat) + self.eps)", "bias-corrected"),
+                        "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m_hat, v_hat", "bias-corrected"),
         "pen_and_paper": ("optimal_discriminator", "return 0.2 / (0.6 + 0.2)", "p_g is in the numerator"),
     },
     {
@@ -262,16 +259,12 @@ ROUNDS = [
                           "freeze D"),
         "wgan_clipping": ("wasserstein_critic_loss", "return mg.mean(real_scores) - mg.mean(fake_scores)",
                           "sign is flipped"),
-        "adam_update": ("Adam._update",
-                        "beta1, beta2 = self.betas\nif not state:\n"
-                        "    state['step'], state['exp_avg'], state['exp_avg_sq'] = 0, 0 * theta, 0 * theta\n"
-                        "state['step'] += 1\nt = state['step']\n"
-                        "if self.weight_decay:\n    g = g + self.weight_decay * theta\n"
-                        "m = beta1 * state['exp_avg'] + g\n"
-                        "v = beta2 * state['exp_avg_sq'] + (1 - beta2) * g * g\n"
-                        "state['exp_avg'], state['exp_avg_sq'] = m, v\n"
+        "adam_update": ("adam_update",
+                        "beta1, beta2 = betas\n"
+                        "m = beta1 * m + g\n"
+                        "v = beta2 * v + (1 - beta2) * g * g\n"
                         "m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n"
-                        "return theta - self.lr * m_hat / (xp.sqrt(v_hat) + self.eps)", "(1 - beta1) on g"),
+                        "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v", "(1 - beta1) on g"),
         "pen_and_paper": ("transposed_conv_output_size", "return (7 + 2 * 1 - 4) // 2 + 1", "convolution"),
     },
     {  # no loss plants here: the losses' gradients run through LogSigmoid.backward

@@ -16,8 +16,8 @@ from minigan.gan.guards import FLAG_RULES, TrainingError, check_finite
 NAMES = ["vanilla_gan", "dcgan", "wgan", "wgan_gp", "cgan", "acgan", "cyclegan", "gan_1d", "improved_gan"]
 MODULES = {}
 # a value outside each kind of range (as given on the command line)
-BAD = {guards.COUNT: "0", guards.COUNT_OR_ZERO: "-1", guards.RATE: "inf", guards.WEIGHT: "-1", guards.BETA: "1.5",
-       guards.TARGET: "2"}
+BAD = {guards.COUNT: "0", guards.PAIR: "1", guards.COUNT_OR_ZERO: "-1", guards.RATE: "inf", guards.WEIGHT: "-1",
+       guards.BETA: "1.5", guards.TARGET: "2"}
 
 
 def example(name):
@@ -53,7 +53,7 @@ def test_every_numeric_flag_of_every_example_has_a_range(name, tmp_path):
 def test_a_value_out_of_range_is_refused_before_training(name, flag, tmp_path, monkeypatch):
     module = example(name)
     no_training(monkeypatch, module)
-    option, bad = "--" + flag.replace("_", "-"), "1" if flag == "frames" else BAD[FLAG_RULES[flag]]
+    option, bad = "--" + flag.replace("_", "-"), BAD[FLAG_RULES[flag]]
     with pytest.raises(TrainingError, match=f"^{option} must be .*, got"):
         module.main([option, bad, "--out", str(tmp_path / "out"), "--quiet"])
 
@@ -124,7 +124,8 @@ def test_a_resume_must_train_on_and_keep_the_training_flags(tmp_path):
     for steps in ("4", "2"):
         with pytest.raises(TrainingError, match=f"already at step 4, so --steps {steps} leaves nothing to train"):
             run("vanilla_gan", tmp_path, steps, "--resume", checkpoint)
-    with pytest.raises(CheckpointError, match=r"other hyperparameters \(lr is 0.0002 in the checkpoint but 0.001 now\)"):
+    differs = r"other hyperparameters \(lr is 0.0002 in the checkpoint but 0.001 now\)"
+    with pytest.raises(CheckpointError, match=differs):
         run("vanilla_gan", tmp_path, 6, "--resume", checkpoint, "--lr", "1e-3")
 
 
@@ -156,6 +157,35 @@ def test_gan_1d_writes_no_checkpoint_so_does_not_offer_one(tmp_path, monkeypatch
 def test_a_bad_flag_ends_the_script_with_one_error_line(tmp_path):
     out = subprocess.run([sys.executable, str(EXAMPLES / "wgan.py"), "--lr", "inf", "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(EXAMPLES.parent)})
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(EXAMPLES.parent),
+                                                                           os.environ.get("PYTHONPATH", "")])})
     assert out.returncode == 1
     assert out.stderr.strip() == "error: --lr must be a finite number > 0, got inf."
+
+
+def test_an_interrupted_wgan_gp_run_resumes_bit_for_bit(tmp_path, monkeypatch):
+    wgan_gp = example("wgan_gp")
+    flags = ["--dataset", "ring", "--steps", "2", "--sharpen-steps", "2", "--width", "8", "--depth", "1",
+             "--n-critic", "2", "--batch-size", "16", "--eval-samples", "100", "--checkpoint-every", "2", "--quiet"]
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    wgan_gp.main(flags + ["--out", str(straight)])
+
+    real_check = wgan_gp.check_finite
+
+    def stop_at_step_3(loss, name, step, checkpoint=None):
+        if step == 3:
+            raise KeyboardInterrupt   # the run is killed after its checkpoint at step 2
+        return real_check(loss, name, step, checkpoint)
+
+    monkeypatch.setattr(wgan_gp, "check_finite", stop_at_step_3)
+    with pytest.raises(KeyboardInterrupt):
+        wgan_gp.main(flags + ["--out", str(broken)])
+    monkeypatch.setattr(wgan_gp, "check_finite", real_check)
+    assert int(backend.load_npz(str(broken / "checkpoint.npz"))["step"]) == 2
+    wgan_gp.main(flags + ["--out", str(broken), "--resume", str(broken / "checkpoint.npz")])
+    a, b = (backend.load_npz(str(path / "checkpoint.npz")) for path in (straight, broken))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    with pytest.raises(TrainingError, match="--resume continues one run; give --seeds 1"):
+        wgan_gp.main(flags + ["--out", str(broken), "--seeds", "2", "--resume", str(broken / "checkpoint.npz")])

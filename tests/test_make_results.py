@@ -38,3 +38,9 @@ def test_dcgan_target_needs_every_seed_at_ten_classes_and_the_mean_kl(make_resul
     assert not met(make_results._combined(one_seed_short))
     mean_too_high = good[:-1] + [{"class_coverage": 10, "class_kl": 0.1}]
     assert not met(make_results._combined(mean_too_high))
+
+
+def test_an_undefined_reverse_kl_says_why(make_results):
+    assert make_results._format(float("nan"), "ring label smoothing reverse KL") == "nan (no high-quality sample)"
+    assert make_results._format(0.1234, "reverse_kl") == "0.123"
+    assert make_results._format(float("nan"), "class_kl") == "nan"

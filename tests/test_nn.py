@@ -10,7 +10,7 @@ import minigan as mg
 import minigan.functional as F
 from minigan import backend, nn
 from minigan.backend import xp
-from minigan.ops.nn import BatchNorm, Normalize
+from minigan.ops.nn import BatchNorm, Normalize, batch_norm_backward, batch_norm_backward_fast
 from minigan.tensor import Tensor
 
 seeds = st.integers(0, 2**31 - 1)
@@ -124,6 +124,26 @@ def test_normalize_backward_with_and_without_graph_agree(shape, layer_norm, seed
     recorded = mg.grad(y, [x, w, b], grad_outputs=v, create_graph=True)
     for a, r in zip(fast, recorded):
         assert close(a, r, atol=1e-12)
+
+
+@given(shape=bn_shapes, needs=st.tuples(st.booleans(), st.booleans(), st.booleans()), seed=seeds)
+def test_fast_batch_norm_backward_matches_the_formula(shape, needs, seed):
+    """batch_norm_backward_fast (arrays, in place; what runs without create_graph) against batch_norm_backward."""
+    mg.manual_seed(seed)
+    x, g = randn(*shape, requires_grad=False), randn(*shape, requires_grad=False)
+    weight = randn(1, shape[1], *([1] * (len(shape) - 2)), requires_grad=False)
+    axes = (0,) + tuple(range(2, len(shape)))
+    mean = x.data.mean(axis=axes, keepdims=True)
+    inv_std = Tensor(1.0 / xp.sqrt(((x.data - mean) ** 2).mean(axis=axes, keepdims=True) + 1e-5))
+    x_hat = Tensor((x.data - mean) * inv_std.data)
+    g_before = g.numpy()
+    with mg.no_grad():
+        fast = batch_norm_backward_fast(g, x_hat, weight, inv_std, axes, needs)
+        formula = batch_norm_backward(g, x_hat, weight, inv_std, axes, needs)
+    assert (g.numpy() == g_before).all()  # in place on its own temporaries only
+    for f, r, needed in zip(fast, formula, needs):
+        assert (f is None) == (r is None) == (not needed)
+        assert f is None or close(f, r, atol=1e-12)
 
 
 @given(n=st.integers(2, 6), c=st.integers(1, 3), momentum=st.floats(0.01, 1.0), steps=st.integers(1, 3), seed=seeds)

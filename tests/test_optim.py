@@ -170,6 +170,30 @@ def test_adam_matches_reference_over_many_steps(lr, beta1, beta2, eps, weight_de
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
+@settings(max_examples=20, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+    lr=st.floats(1e-4, 1.0),
+    beta1=st.floats(0.0, 0.99),
+    beta2=st.floats(0.5, 0.9999),
+    eps=st.sampled_from([1e-8, 1e-3]),
+    seed=st.integers(0, 2**16),
+)
+def test_fast_adam_update_matches_the_five_line_reference(shape, lr, beta1, beta2, eps, seed):
+    """optim.adam_update_fast (in place, what Adam runs) and optim.adam_update (the formula) agree step after step."""
+    rng = np.random.default_rng(seed)
+    theta = backend.asarray(rng.standard_normal(shape))
+    m_fast, v_fast = backend.xp.zeros_like(theta), backend.xp.zeros_like(theta)
+    theta_ref, m_ref, v_ref = theta, m_fast.copy(), v_fast.copy()
+    for t in range(1, 6):
+        g = backend.asarray(rng.standard_normal(shape))
+        theta, m_out, v_out = optim.adam_update_fast(theta, g, m_fast, v_fast, t, lr, (beta1, beta2), eps)
+        assert m_out is m_fast and v_out is v_fast  # the fast one works in place, and says so by returning them
+        theta_ref, m_ref, v_ref = optim.adam_update(theta_ref, g, m_ref, v_ref, t, lr, (beta1, beta2), eps)
+        for fast, ref in ((theta, theta_ref), (m_fast, m_ref), (v_fast, v_ref)):
+            np.testing.assert_allclose(host(fast), host(ref), rtol=1e-12, atol=1e-15)
+
+
 RMSPROP_CASES = [{}, {"momentum": 0.9}, {"centered": True}, {"centered": True, "momentum": 0.5}, {"weight_decay": 0.1}]
 
 
@@ -417,3 +441,15 @@ def test_load_state_dict_mismatch_names_the_key_and_changes_nothing(corrupt, mes
 def test_loading_another_optimisers_state_dict_is_an_error():
     with pytest.raises(ValueError, match="SGD.load_state_dict: key 'momentum' is missing.*another kind of optimiser"):
         optim.SGD(make_problem(), lr=0.1).load_state_dict(trained_adam())
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1), optim.Adam, optim.RMSprop])
+def test_a_0d_parameter_trains_and_stays_an_array(make):
+    p = mg.tensor(1.5, requires_grad=True)
+    opt = make([p])
+    for _ in range(3):
+        opt.zero_grad()
+        (p * p).backward()
+        opt.step()
+    assert p.shape == () and p.data.ndim == 0 and type(p.data) is type(mg.tensor([1.0]).data)
+    assert abs(float(p)) < 1.5

@@ -7,11 +7,11 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"   # this tree's minigan, not an installed one
 declare -A RUN=(
   [gan_1d]="examples/gan_1d.py --steps 1500 --frames 12"
-  [vanilla_gan]="examples/vanilla_gan.py --steps 3000 --sample-every 1000 --checkpoint-every 100000"
+  [vanilla_gan]="examples/vanilla_gan.py --steps 2500 --sample-every 500 --checkpoint-every 100000"
   [dcgan]="examples/dcgan.py --steps 400 --width 16 --sample-every 200 --eval-samples 200"
-  [cgan]="examples/cgan.py --steps 3000 --sample-every 1000"
+  [cgan]="examples/cgan.py --steps 2000 --sample-every 1000"
   [acgan]="examples/acgan.py --steps 400 --sample-every 200"
-  [wgan]="examples/wgan.py --steps 1500 --sample-every 500"
+  [wgan]="examples/wgan.py --steps 800 --lr 2e-4 --sample-every 400"
   [wgan_gp]="examples/wgan_gp.py --dataset ring --steps 600 --sharpen-steps 200 --eval-samples 1000"
   [improved_gan]="examples/improved_gan.py --dataset ring --steps 1000 --minibatch-discrimination"
   [cyclegan]="examples/cyclegan.py --steps 300 --sample-every 100"

@@ -40,6 +40,13 @@ class Assignment:
 
 
 _BACKWARD = "dL/dx = gy * dy/dx, built from minigan ops on Tensors (so it can be differentiated again)"
+_BATCH_NORM_BY_NORMALIZE = (
+    'raise NotImplementedError(\n    "assignment batchnorm_backward: the student edition "\n'
+    '    "computes BatchNorm\'s backward with Normalize.backward."\n)'
+)
+_UNUSED_FAST = (  # a fast helper that the student edition no longer calls (its caller delegates to the reference)
+    'raise NotImplementedError(\n    "assignment {}: the student edition runs the plain reference instead."\n)'
+)
 
 ASSIGNMENTS = (
     Assignment(
@@ -91,9 +98,8 @@ ASSIGNMENTS = (
                 "dL/dx, dL/dgamma and dL/dbeta of the normalisation over self.axes, in closed form, with ops"),
          Target("minigan/ops/nn.py:BatchNorm.backward", "",
                 delegate="return Normalize.backward(self, g)"),
-         Target("minigan/ops/nn.py:BatchNorm._backward_arrays", "",
-                delegate="raise NotImplementedError(\n    \"assignment batchnorm_backward: the student edition \"\n"
-                         "    \"computes BatchNorm's backward with Normalize.backward.\"\n)")),
+         Target("minigan/ops/nn.py:batch_norm_backward", "", delegate=_BATCH_NORM_BY_NORMALIZE),
+         Target("minigan/ops/nn.py:batch_norm_backward_fast", "", delegate=_BATCH_NORM_BY_NORMALIZE)),
         "batchnorm.md",
         ("The mean and the standard deviation both depend on every x of the batch: differentiate through "
          "them as well, not only through x - mu. gamma and beta are shared, so their gradients are sums.",
@@ -103,10 +109,18 @@ ASSIGNMENTS = (
     ),
     Assignment(
         "conv2d_im2col", "convolution by im2col, and its adjoint col2im",
-        (Target("minigan/ops/conv.py:_im2col",
-                "every k_h x k_w window of the zero-padded image as columns (N, H_out, W_out, k_h, k_w, C)"),
-         Target("minigan/ops/conv.py:_col2im",
-                "the adjoint of im2col: add each window's values back onto the pixels they came from")),
+        (Target("minigan/ops/conv.py:im2col",
+                "every k_h x k_w window of the zero-padded image as a column: (N, C k_h k_w, H_out, W_out)"),
+         Target("minigan/ops/conv.py:col2im",
+                "the adjoint of im2col: add each window's values back onto the pixels they came from"),
+         Target("minigan/ops/conv.py:conv2d_fast", "",
+                delegate="return conv2d_reference(x, weight, stride, padding, kept)"),
+         Target("minigan/ops/conv.py:conv_transpose2d_fast", "",
+                delegate="return conv_transpose2d_reference(x, weight, stride, padding, output_size)"),
+         Target("minigan/ops/conv.py:conv2d_weight_fast", "",
+                delegate="return conv2d_weight_reference(x, gy, kernel_size, stride, padding, columns)"),
+         Target("minigan/ops/conv.py:_im2col_channels_last", "", delegate=_UNUSED_FAST.format("conv2d_im2col")),
+         Target("minigan/ops/conv.py:_col2im_channels_last", "", delegate=_UNUSED_FAST.format("conv2d_im2col"))),
         "convolution.md",
         ("im2col copies, for each kernel offset (a, b), one strided slice of the padded image: window (i, j) "
          "reads pixel (s i + a, s j + b). col2im runs the same loop the other way, adding instead of copying.",
@@ -196,9 +210,11 @@ ASSIGNMENTS = (
     ),
     Assignment(
         "adam_update", "one Adam step, with its bias correction",
-        (Target("minigan/optim.py:Adam._update",
-                "the new parameter from theta, its gradient g and the state (step, exp_avg, exp_avg_sq), "
-                "which keeps the raw moment estimates"),),
+        (Target("minigan/optim.py:adam_update",
+                "the new (theta, m, v) from theta, its gradient g, the moments m and v and the step t = 1, 2, ...; "
+                "m and v are what the optimiser keeps as its state (the raw, uncorrected averages)"),
+         Target("minigan/optim.py:adam_update_fast", "",
+                delegate="return adam_update(theta, g, m, v, t, lr, betas, eps)")),
         "optimizers.md",
         ("Keep two running averages, of g and of g^2, in the state; correct their pull towards 0 only when "
          "you use them (the state keeps the uncorrected averages); then step against the gradient.",

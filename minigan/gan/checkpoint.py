@@ -102,10 +102,10 @@ def _named(objects, what, one):
     if not isinstance(objects, dict):
         example = "{'G': G, 'D': D}" if what == "models" else "{'G': opt_G, 'D': opt_D}"
         raise CheckpointError(
-            f"{what} must be a dict naming each one, e.g. {example}, got a {type(objects).__name__}."
+            f"{what} must be a dict naming each one, such as {example}, got a {type(objects).__name__}."
         )
     if what == "models" and not objects:
-        raise CheckpointError("models is empty; name at least one model, e.g. {'G': G}.")
+        raise CheckpointError("models is empty; name at least one model, such as {'G': G}.")
     for name, obj in objects.items():
         if not isinstance(name, str) or not name or "/" in name:
             raise CheckpointError(f"the names in {what} must be non-empty strings without '/', got {name!r}.")
@@ -159,8 +159,10 @@ def _extra_array(name, value):
         return value
     try:
         array = backend.to_numpy(value)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise CheckpointError(f"extra[{name!r}] cannot be stored as an array ({err}); {fix}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise CheckpointError(
+            f"extra[{name!r}] cannot be stored as an array (a ragged list, or an integer beyond int64); {fix}."
+        ) from None
     if array.dtype.kind not in _NUMBERS:
         raise CheckpointError(f"extra[{name!r}] has dtype {array.dtype}, which a checkpoint cannot hold; {fix}.")
     if not backend.all_finite(array):
@@ -282,7 +284,7 @@ def read_checkpoint(path):
     if not os.path.lexists(path):
         raise CheckpointError(f"no checkpoint at {path}; check the path (or start without --resume).")
     if os.path.isdir(path):
-        raise CheckpointError(f"{path} is a folder, not a checkpoint; name the file, e.g. {path}/checkpoint.npz.")
+        raise CheckpointError(f"{path} is a folder, not a checkpoint; name the file, such as {path}/checkpoint.npz.")
     try:
         info = os.stat(path)
     except OSError as err:
@@ -325,6 +327,10 @@ def _check_layout(path, arrays):
             continue
         if section in ("model", "optim") and key.count("/") >= 2 and key.split("/")[1] and key.split("/", 2)[2]:
             _check_numbers(path, key, array)
+            if section == "optim" and key.rsplit("/", 1)[-1].rsplit(".", 1)[-1] in _COUNTS and not _is_count(array):
+                raise CheckpointError(
+                    f"{path} has a damaged field {key!r} ({_show(array)}); a step count must be an integer >= 0."
+                )
         elif section == "extra" and key[len("extra/"):]:
             if array.dtype.kind != "U":
                 _check_numbers(path, key, array)
@@ -333,13 +339,22 @@ def _check_layout(path, arrays):
                 f"{path} holds an entry {key!r} that minigan does not write, so it is not a minigan checkpoint."
             )
     step = arrays["step"]
-    if step.shape != () or step.dtype.kind not in "iu" or int(step) < 0:
-        raise CheckpointError(f"{path} has a damaged field 'step' ({_show(step)}); it must be an integer >= 0.")
+    if step.shape != () or step.dtype.kind not in "iu" or not 0 <= int(step) <= MAX_STEP:
+        raise CheckpointError(
+            f"{path} has a damaged field 'step' ({_show(step)}); it must be an integer from 0 to 2**63 - 1."
+        )
     for key in ("generator_state", "hparams"):
         if key in arrays and (arrays[key].shape != () or arrays[key].dtype.kind != "U"):
             raise CheckpointError(f"{path} has a damaged field {key!r} ({_show(arrays[key])}); it must be JSON text.")
     if "hparams" in arrays:
         _parse_hparams(path, arrays)
+
+
+_COUNTS = ("step", "count", "num_params")  # an optimiser's counters: Adam's state.<i>.step, an average's count
+
+
+def _is_count(array):
+    return array.shape == () and array.dtype.kind in "iu" and 0 <= int(array) <= MAX_STEP
 
 
 def _check_numbers(path, key, array):

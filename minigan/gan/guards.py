@@ -45,16 +45,17 @@ WEIGHT = ("a finite number >= 0", lambda v: math.isfinite(v) and v >= 0)
 BETA = ("a number in [0, 1)", lambda v: 0 <= v < 1)
 TARGET = ("a number in (0, 1]", lambda v: 0 < v <= 1)
 
+PAIR = ("an integer >= 2", lambda v: isinstance(v, int) and v >= 2)
+
 FLAG_RULES = {
-    # how long, how much: counts
-    "steps": COUNT, "batch_size": COUNT, "k": COUNT, "n_critic": COUNT, "g_steps": COUNT, "seeds": COUNT,
+    # how long, how much: counts (a batch, or the samples measured at the end, needs two: batch norm, a Gaussian fit)
+    "steps": COUNT, "batch_size": PAIR, "k": COUNT, "n_critic": COUNT, "g_steps": COUNT, "seeds": COUNT,
     # network sizes
     "latent_dim": COUNT, "width": COUNT, "depth": COUNT, "hidden": COUNT, "embed_dim": COUNT,
     "minibatch_kernels": COUNT, "kernel_dim": COUNT, "reference_size": COUNT,
     # how often, and how much is measured at the end
-    "sample_every": COUNT, "checkpoint_every": COUNT, "eval_samples": COUNT, "eval_per_class": COUNT,
-    "fps": COUNT, "frames": ("an integer >= 2 (the start and the end of training)",
-                             lambda v: isinstance(v, int) and v >= 2),
+    "sample_every": COUNT, "checkpoint_every": COUNT, "eval_samples": PAIR, "eval_per_class": COUNT,
+    "fps": COUNT, "frames": PAIR,   # two frames at least: the start and the end of training
     "seed": COUNT_OR_ZERO, "codes": COUNT_OR_ZERO, "sharpen_steps": COUNT_OR_ZERO,
     # optimiser settings
     "lr": RATE, "d_lr": RATE, "sharpen_lr": RATE, "beta1": BETA, "beta2": BETA,

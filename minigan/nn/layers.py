@@ -1,14 +1,17 @@
 """Layers without spatial structure: Linear, Embedding, Dropout, the activations, Flatten and Unflatten.
 
-A layer holds its parameters and settings and checks its input's shape, so a
-mistake names the layer and both shapes; the arithmetic and its derivative
-live in the functional op it calls (``minigan/ops``).
+A layer holds its parameters and settings (and checks those, once, when it is
+made); the arithmetic, its derivative and the checks of the input live in the
+functional op it calls (``minigan/ops``). When that op finds a bad shape, the
+layer's ``__call__`` (:class:`~minigan.nn.module.Module`) re-raises it under
+the layer's name, so a mistake names the layer and both shapes.
 """
 
 import minigan.functional as F
 from minigan.backend import xp
 from minigan.nn import init
-from minigan.nn.module import Module, Parameter
+from minigan.nn.module import Module, Parameter, positive_sizes, shape_error
+from minigan.ops.nn import check_dropout_probability
 
 DEFAULT_DTYPE = "float32"
 
@@ -16,11 +19,6 @@ DEFAULT_DTYPE = "float32"
 def empty_parameter(*shape, dtype=None):
     """A Parameter of ``shape`` (zeros until an init function fills it)."""
     return Parameter(xp.zeros(shape, dtype=dtype or DEFAULT_DTYPE))
-
-
-def shape_error(layer, expected, x):
-    """The ValueError every layer raises: the layer, what it expected, and the shape it got."""
-    return ValueError(f"{layer!r}: expected {expected}, got shape {tuple(x.shape)}.")
 
 
 class Identity(Module):
@@ -35,6 +33,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
+        in_features, out_features = positive_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = empty_parameter(out_features, in_features, dtype=dtype)
         self.bias = empty_parameter(out_features, dtype=dtype) if bias else None
@@ -44,8 +43,6 @@ class Linear(Module):
         init.default_init_(self.weight, self.bias)
 
     def forward(self, x):
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise shape_error(self, f"input with {self.in_features} features in its last dimension", x)
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -59,6 +56,9 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, dtype=None):
         super().__init__()
+        num_embeddings, embedding_dim = positive_sizes(
+            "Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim
+        )
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.weight = empty_parameter(num_embeddings, embedding_dim, dtype=dtype)
         self.reset_parameters()
@@ -78,8 +78,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
+        check_dropout_probability(p)
         self.p = p
 
     def forward(self, x):
@@ -132,11 +131,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        if not (-x.ndim <= self.start_dim < x.ndim and -x.ndim <= self.end_dim < x.ndim) or (
-            self.start_dim % x.ndim > self.end_dim % x.ndim
-        ):
-            raise shape_error(self, f"input with dimensions {self.start_dim} to {self.end_dim}", x)
-        return x.flatten(self.start_dim % x.ndim, self.end_dim)
+        return x.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

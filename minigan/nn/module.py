@@ -8,11 +8,12 @@ trained. Everything else (``parameters()``, ``state_dict()``, ``to()``,
 the names come out dotted: ``"net.1.bias"``.
 """
 
+import operator
 from collections import OrderedDict, namedtuple
 
 from minigan import backend
 from minigan.backend import xp
-from minigan.tensor import Tensor, tensor
+from minigan.tensor import ShapeError, Tensor, tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -213,7 +214,11 @@ class Module:
             if key not in state_dict:
                 continue
             value = _host_array(state_dict[key])
-            if tuple(value.shape) != tuple(target.shape):
+            if value.dtype.kind not in "biuf":
+                what = _KIND_NAMES.get(value.dtype.kind, f"dtype {value.dtype}")
+                kind = type(state_dict[key]).__name__
+                errors.append(f"{key}: expected numbers, the state_dict holds {what} (a {kind})")
+            elif tuple(value.shape) != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: the state_dict has shape {tuple(value.shape)}, "
                     f"the model has shape {tuple(target.shape)}"
@@ -266,7 +271,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward().")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except ShapeError as err:  # a functional op found a bad input shape: say which layer was given it
+            raise shape_error(self, err.expected, err.shape) from None
 
     def extra_repr(self):
         """The text inside the parentheses of this module's repr (its settings)."""
@@ -283,10 +291,35 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
 
+def shape_error(layer, expected, x):
+    """The ValueError of a layer given bad input ``x`` (a Tensor or a shape): the layer, what it expected, x's shape."""
+    shape = tuple(x.shape) if hasattr(x, "shape") else tuple(x)
+    return ValueError(f"{layer!r}: expected {expected}, got shape {shape}.")
+
+
+def positive_sizes(owner, **sizes):
+    """The configured sizes of layer ``owner`` (``in_features=784``, ...) as ints, each checked to be at least 1."""
+    checked = []
+    for name, value in sizes.items():
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{owner}: {name} must be a positive integer, got {value!r}.") from None
+        if value < 1:
+            raise ValueError(f"{owner}: {name} must be a positive integer (a layer needs at least one), got {value}.")
+        checked.append(value)
+    return checked
+
+
 def _checked(value, kind, what, name):
     if value is not None and not isinstance(value, kind):
         raise TypeError(f"cannot assign a {type(value).__name__} as {what} {name!r}; use a {kind.__name__} or None.")
     return value
+
+
+_KIND_NAMES = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers"}
 
 
 def _host_array(value):

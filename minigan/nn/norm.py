@@ -9,8 +9,8 @@ instead of the batch statistics in ``eval()`` mode.
 import minigan.functional as F
 from minigan.backend import xp
 from minigan.nn import init
-from minigan.nn.layers import empty_parameter, shape_error
-from minigan.nn.module import Module
+from minigan.nn.layers import empty_parameter
+from minigan.nn.module import Module, positive_sizes, shape_error
 from minigan.tensor import Tensor
 
 
@@ -22,6 +22,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
         super().__init__()
+        (num_features,) = positive_sizes(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = empty_parameter(num_features, dtype=dtype) if affine else None
@@ -52,18 +53,16 @@ class _BatchNorm(Module):
         if x.ndim not in self.expected_ndims or x.shape[1] != self.num_features:
             raise shape_error(self, "input of shape " + self.layout.format(C=self.num_features), x)
         momentum = self.momentum
-        if self.training and self.track_running_stats:
-            if x.size // self.num_features < 2:
-                raise shape_error(
-                    self, "more than 1 value per channel when training (use a batch of 2 or more, or .eval())", x
-                )
-            self.num_batches_tracked.data += 1
-            if momentum is None:  # a cumulative average: the k-th batch gets weight 1/k
-                momentum = 1.0 / int(self.num_batches_tracked.data)
+        counting = self.training and self.track_running_stats
+        if counting and momentum is None:  # a cumulative average: the k-th batch gets weight 1/k
+            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
         use_batch_stats = self.training or self.running_mean is None
-        return F.batch_norm(
+        y = F.batch_norm(
             x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, momentum, self.eps
         )
+        if counting:  # counted once the batch was accepted (F.batch_norm checks it has 2 or more values)
+            self.num_batches_tracked.data += 1
+        return y
 
     def extra_repr(self):
         text = f"{self.num_features}"
@@ -92,9 +91,9 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
         super().__init__()
-        self.normalized_shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        )
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        sizes = {f"normalized_shape[{i}]": n for i, n in enumerate(shape)}
+        self.normalized_shape = tuple(positive_sizes("LayerNorm", **sizes))
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self.weight = empty_parameter(*self.normalized_shape, dtype=dtype) if elementwise_affine else None
         self.bias = empty_parameter(*self.normalized_shape, dtype=dtype) if elementwise_affine and bias else None
@@ -107,9 +106,6 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x):
-        k = len(self.normalized_shape)
-        if x.ndim < k or tuple(x.shape[x.ndim - k :]) != self.normalized_shape:
-            raise shape_error(self, f"input whose last dimensions are {self.normalized_shape}", x)
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

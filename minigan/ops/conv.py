@@ -30,30 +30,29 @@ below is made of the other two ops, so second derivatives compose:
     conv2d_weight(x, gy)      conv_transpose2d(gy, g)     (w.r.t. gy) conv2d(x, g)
 
 Public layouts are PyTorch's: images (N, C, H, W), conv2d weight
-(out, in, k_h, k_w), conv_transpose2d weight (in, out, k_h, k_w). Inside,
-pixels are stored channels-last, (N, H, W, C): then one window is k_h runs of
-k_w * C contiguous numbers, which makes im2col and col2im several times faster
-than with channels-first, and the matrix products run near the BLAS peak.
-Outputs keep that memory order and are returned as (N, C, H, W) views of it.
+(out, in, k_h, k_w), conv_transpose2d weight (in, out, k_h, k_w).
+
+**Readable path, fast path.** The file reads top to bottom: first the plain
+im2col and col2im and the three ops written with them exactly as the formulas
+say (:func:`conv2d_reference`, :func:`conv_transpose2d_reference`,
+:func:`conv2d_weight_reference`); then the Functions; then, beneath them, the
+fast versions that actually run (:func:`conv2d_fast` and its two siblings).
+Each fast helper takes the same arguments and returns the same array as its
+reference (the tests check that, in float64), so either can stand in for the
+other. Their speed tricks: pixels stored channels-last, (N, H, W, C), so one
+window is k_h runs of k_w * C contiguous numbers (im2col and col2im several
+times faster, matrix products near the BLAS peak; outputs keep that memory
+order and are returned as (N, C, H, W) views of it); reused scratch arrays;
+and the forward's columns kept for the weight-gradient.
 """
 
 import operator
 
 from minigan import backend
 from minigan.backend import xp
-from minigan.tensor import Function, as_tensor, is_grad_enabled
+from minigan.tensor import Function, ShapeError, as_tensor, is_grad_enabled
 
-# --------------------------------------------------------------------- the two moves: im2col and col2im
-
-
-def _channels_last(x):
-    """(N, C, H, W) -> (N, H, W, C), a view."""
-    return x.transpose(0, 2, 3, 1)
-
-
-def _channels_first(x):
-    """(N, H, W, C) -> (N, C, H, W), a view."""
-    return x.transpose(0, 3, 1, 2)
+# --------------------------------------------------------------------- the readable path: im2col, col2im, the formulas
 
 
 def _output_size(size, kernel, stride, padding):
@@ -61,104 +60,78 @@ def _output_size(size, kernel, stride, padding):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _im2col(x, kernel, stride, padding, keep=False):
-    """Every window of the padded image x (N, C, H, W), as columns (N, H_out, W_out, k_h, k_w, C).
+def im2col(x, kernel, stride, padding):
+    """Every (k_h, k_w) window of the padded x (N, C, H, W) as a column: (N, C k_h k_w, H_out, W_out).
 
-    A strided view picks the windows without copying; the one copy, in
-    channels-last order, happens when the view is made contiguous. It goes
-    into a reused scratch array unless the caller will ``keep`` the columns.
+    ``kernel``, ``stride`` and ``padding`` are (h, w) pairs. Column (i, j) is the
+    window under output pixel (i, j), its rows ordered (c, a, b):
+    cols[n, (c, a, b), i, j] = x_pad[n, c, s_h i + a, s_w j + b]. One strided
+    slice per kernel offset (a, b) copies that offset's pixel of every window at once.
     """
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = x.shape
-    padded = _scratch("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype)
-    padded[:, :ph] = padded[:, ph + h :] = 0
-    padded[:, :, :pw] = padded[:, :, pw + w :] = 0
-    padded[:, ph : ph + h, pw : pw + w, :] = _channels_last(x)
-    bn, bh, bw, bc = padded.strides
     h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
-    windows = backend.as_strided(
-        padded, shape=(n, h_out, w_out, kh, kw, c), strides=(bn, sh * bh, sw * bw, bh, bw, bc)
-    )
-    if keep:
-        return xp.ascontiguousarray(windows)
-    columns = _scratch("columns", windows.shape, x.dtype)
-    columns[...] = windows
-    return columns
-
-
-_scratch_arrays = {}
-
-
-SCRATCH_LIMIT = 2**24
-"""Largest scratch array kept for reuse, in elements (64 MiB of float32); larger ones are made afresh."""
-
-
-def _scratch(purpose, shape, dtype):
-    """A reused array of ``shape`` for a temporary that never leaves this module (one per purpose and dtype).
-
-    Its old contents remain: the caller overwrites them. Reuse matters: fresh
-    memory costs a page fault per 4 KiB the first time it is written, which for
-    im2col's columns takes as long as the copy itself. (Ops run one at a time,
-    on one thread: nothing else uses the array meanwhile.)
-    """
-    size = 1
-    for n in shape:
-        size *= n
-    array = _scratch_arrays.get((purpose, dtype))
-    if array is None or array.size < size:
-        array = xp.empty(size, dtype=dtype)
-        if size <= SCRATCH_LIMIT:
-            _scratch_arrays[(purpose, dtype)] = array
-    return array[:size].reshape(shape)
-
-
-def _col2im(kernel_row, columns_shape, image_size, stride, padding, dtype):
-    """The adjoint of :func:`_im2col`: add each window of the columns back where it came from.
-
-    The columns have shape ``columns_shape`` = (N, H_out, W_out, k_h, k_w, C) and
-    ``kernel_row(a)`` gives one slice of them, ``columns[:, :, :, a]``: row a of
-    the kernel in every window. Asked for one row at a time, the caller can
-    compute the columns piece by piece instead of holding them all. Offset (a, b)
-    of window (i, j) lands on pixel (s i + a - p, s j + b - p): one strided
-    slice-add for all i, j at once, leaving out what lands in the padding.
-    Returns the image (N, C, H, W), stored channels-last.
-    """
-    n, h_out, w_out, kh, kw, c = columns_shape
-    (h, w), (sh, sw), (ph, pw) = image_size, stride, padding
-    image = xp.zeros((n, h, w, c), dtype=dtype)
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = xp.empty((n, c, kh, kw, h_out, w_out), dtype=x.dtype)
     for a in range(kh):
-        rows, row_windows = _landing(a, h_out, h, sh, ph)
-        values = kernel_row(a)
         for b in range(kw):
-            cols, col_windows = _landing(b, w_out, w, sw, pw)
-            image[:, rows, cols, :] += values[:, row_windows, col_windows, b, :]
-    return _channels_first(image)
+            cols[:, :, a, b] = padded[:, :, a : a + sh * h_out : sh, b : b + sw * w_out : sw]
+    return cols.reshape(n, c * kh * kw, h_out, w_out)
 
 
-def _landing(offset, windows, size, stride, padding):
-    """Where kernel ``offset`` of the windows lands inside an image of ``size``: (pixel slice, window slice).
+def col2im(cols, image_shape, kernel, stride, padding):
+    """The adjoint of :func:`im2col`: add each column's values back where they were copied from, crop the padding."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = image_shape
+    h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
+    cols = cols.reshape(n, c, kh, kw, h_out, w_out)
+    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            padded[:, :, a : a + sh * h_out : sh, b : b + sw * w_out : sw] += cols[:, :, a, b]
+    return padded[:, :, ph : ph + h, pw : pw + w]
 
-    Window i puts it on pixel s i + offset - p; windows whose pixel falls in the padding are left out.
+
+def conv2d_reference(x, weight, stride, padding, kept=None):
+    r"""y = conv2d(x, w) as the formula says: y[n] = W cols[n], with W the weight flattened to (O, C k_h k_w).
+
+    y[n, o, i, j] = sum_{c,a,b} w[o, c, a, b] x_pad[n, c, s_h i + a, s_w j + b].
+    (``kept``: a dict in which :func:`conv2d_fast` leaves its columns for the
+    weight-gradient; the plain path leaves nothing, and the gradient recomputes them.)
     """
-    first = max(0, -((offset - padding) // stride))                  # ceil((p - offset) / s)
-    last = min(windows - 1, (size - 1 + padding - offset) // stride)
-    if last < first:  # all of them fall in the padding
-        return slice(0, 0), slice(0, 0)
-    start = stride * first + offset - padding
-    return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
+    o = weight.shape[0]
+    cols = im2col(x, weight.shape[2:], stride, padding)           # (N, C k_h k_w, H_out, W_out)
+    n, rows, h_out, w_out = cols.shape
+    y = weight.reshape(o, rows) @ cols.reshape(n, rows, h_out * w_out)    # (N, O, H_out W_out)
+    return y.reshape(n, o, h_out, w_out)
 
 
-def _flat_weight(w):
-    """Weight (O, C, k_h, k_w) -> matrix (O, k_h k_w C), rows in the columns' order."""
-    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+def conv_transpose2d_reference(x, weight, stride, padding, output_size):
+    r"""y = conv_transpose2d(x, w) = C_w^T x, the adjoint of conv2d: y = col2im(W^T x[n]).
+
+    w is (C_in, C_out, k_h, k_w), so W = w flattened to (C_in, C_out k_h k_w), and each input
+    pixel's column W^T x[n, :, i, j] is spread over the output window it came from.
+    """
+    c_in, c_out, kh, kw = weight.shape
+    n = x.shape[0]
+    cols = weight.reshape(c_in, -1).T @ x.reshape(n, c_in, -1)    # (N, C_out k_h k_w, H W)
+    return col2im(cols, (n, c_out) + tuple(output_size), (kh, kw), stride, padding)
 
 
-def _rows(image):
-    """Image (N, C, H, W) -> matrix (N H W, C): one row per pixel (a view when already channels-last)."""
-    return _channels_last(image).reshape(-1, image.shape[1])
+def conv2d_weight_reference(x, gy, kernel_size, stride, padding, columns=None):
+    r"""dL/dw of y = conv2d(x, w) given gy = dL/dy: G = sum_n GY[n] cols[n]^T, reshaped to (O, C, k_h, k_w).
+
+    g[o, c, a, b] = sum_{n,i,j} gy[n, o, i, j] x_pad[n, c, s_h i + a, s_w j + b].
+    (``columns``: what :func:`conv2d_fast` kept; the plain path recomputes im2col instead.)
+    """
+    cols = im2col(x, tuple(kernel_size), stride, padding)        # (N, C k_h k_w, H_out, W_out)
+    n, rows = cols.shape[:2]
+    o = gy.shape[1]
+    g = (gy.reshape(n, o, -1) @ cols.reshape(n, rows, -1).transpose(0, 2, 1)).sum(axis=0)   # (O, C k_h k_w)
+    return g.reshape(o, x.shape[1], *kernel_size)
 
 
-# --------------------------------------------------------------------- the three ops
+# --------------------------------------------------------------------- the three ops (forward: the fast path below)
 
 
 class Conv2d(Function):
@@ -171,18 +144,15 @@ class Conv2d(Function):
 
     def forward(self, x, weight, stride, padding, keep_columns=False):
         self.stride, self.padding = stride, padding
-        columns = _im2col(x, weight.shape[2:], stride, padding, keep=keep_columns)
-        # The weight-gradient needs these same columns: keeping them saves a second im2col.
-        # They are a pure function of x, so conv2d_weight's value does not change, and
-        # its backward still goes through the Tensor x: double backward is unaffected.
-        self.columns = columns if keep_columns else None
-        n, h_out, w_out = columns.shape[:3]
-        y = columns.reshape(n * h_out * w_out, -1) @ _flat_weight(weight).T
-        return _channels_first(y.reshape(n, h_out, w_out, weight.shape[0]))
+        # The weight-gradient needs im2col(x) again: when it will be wanted, the fast path keeps
+        # its columns in self.kept. They are a pure function of x, so conv2d_weight's value does
+        # not change, and its backward still goes through the Tensor x: double backward is unaffected.
+        self.kept = {} if keep_columns else None
+        return conv2d_fast(x, weight, stride, padding, self.kept)  # = conv2d_reference(x, weight, stride, padding)
 
     def backward(self, gy):
         x, w = self.inputs
-        columns, self.columns = self.columns, None  # free them; a retained graph recomputes
+        columns = self.kept.pop("columns", None) if self.kept else None  # free them; a retained graph recomputes
         gx = gw = None
         if self.needs_input_grad[0]:
             gx = ConvTranspose2d.apply(gy, w, stride=self.stride, padding=self.padding, output_size=x.shape[2:])
@@ -204,16 +174,7 @@ class ConvTranspose2d(Function):
 
     def forward(self, x, weight, stride, padding, output_size):
         self.stride, self.padding = stride, padding
-        n, _, h, w = x.shape
-        c_in, c_out, kh, kw = weight.shape
-        rows = _rows(x)                                                      # X: (N H W, C_in)
-        kernel = xp.ascontiguousarray(weight.transpose(2, 0, 3, 1)).reshape(kh, c_in, kw * c_out)
-
-        def kernel_row(a):  # row a of the columns X W: X W_a, one (N H W, k_w C_out) product at a time
-            product = _scratch("kernel row", (n * h * w, kw * c_out), xp.result_type(rows, kernel))
-            return xp.matmul(rows, kernel[a], out=product).reshape(n, h, w, kw, c_out)
-
-        return _col2im(kernel_row, (n, h, w, kh, kw, c_out), tuple(output_size), stride, padding, x.dtype)
+        return conv_transpose2d_fast(x, weight, stride, padding, output_size)  # = conv_transpose2d_reference(...)
 
     def backward(self, gy):
         x, w = self.inputs
@@ -236,11 +197,7 @@ class Conv2dWeight(Function):
 
     def forward(self, x, gy, kernel_size, stride, padding, columns=None):
         self.stride, self.padding = stride, padding
-        if columns is None:
-            columns = _im2col(x, tuple(kernel_size), stride, padding)
-        n, h_out, w_out, kh, kw, c = columns.shape
-        g_t = columns.reshape(n * h_out * w_out, -1).T @ _rows(gy)  # G^T: BLAS is several times faster this way
-        return xp.ascontiguousarray(g_t.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1))
+        return conv2d_weight_fast(x, gy, kernel_size, stride, padding, columns)  # = conv2d_weight_reference(...)
 
     def backward(self, gg):
         x, gy = self.inputs
@@ -266,11 +223,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     _check_image(x, weight, "conv2d", channel_axis=1)
     for axis, (size, k, p) in enumerate(zip(x.shape[2:], weight.shape[2:], padding)):
         if k > size + 2 * p:
-            raise ValueError(
+            raise ShapeError(
                 f"conv2d: kernel size {tuple(weight.shape[2:])} is larger than the padded input "
                 f"{tuple(n + 2 * q for n, q in zip(x.shape[2:], padding))} (input shape {tuple(x.shape)}, "
                 f"padding {padding}) along {('height', 'width')[axis]}; use a larger input, more padding "
-                "or a smaller kernel."
+                "or a smaller kernel.",
+                f"input {('height', 'width')[axis]} of at least {k - 2 * p} for a kernel of {k}",
+                x.shape,
             )
     keep_columns = is_grad_enabled() and weight.requires_grad
     y = Conv2d.apply(x, weight, stride=stride, padding=padding, keep_columns=keep_columns)
@@ -288,20 +247,17 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     stride, padding = _pair(stride, "conv_transpose2d", "stride", 1), _pair(padding, "conv_transpose2d", "padding", 0)
     output_padding = _pair(output_padding, "conv_transpose2d", "output_padding", 0)
     _check_image(x, weight, "conv_transpose2d", channel_axis=0)
-    for op, s in zip(output_padding, stride):
-        if op >= s:
-            raise ValueError(
-                f"conv_transpose2d: output_padding {output_padding} must be smaller than stride {stride} "
-                "in each dimension."
-            )
+    check_output_padding(output_padding, stride, "conv_transpose2d")
     output_size = tuple(
         (n - 1) * s - 2 * p + k + op
         for n, s, p, k, op in zip(x.shape[2:], stride, padding, weight.shape[2:], output_padding)
     )
     if min(output_size) < 1:
-        raise ValueError(
+        raise ShapeError(
             f"conv_transpose2d: input shape {tuple(x.shape)} with weight shape {tuple(weight.shape)}, "
-            f"stride {stride}, padding {padding} gives an empty output of size {output_size}; use less padding."
+            f"stride {stride}, padding {padding} gives an empty output of size {output_size}; use less padding.",
+            f"an input {'height' if output_size[0] < 1 else 'width'} that gives a positive output size",
+            x.shape,
         )
     y = ConvTranspose2d.apply(x, weight, stride=stride, padding=padding, output_size=output_size)
     return _add_bias(y, bias, weight.shape[1], "conv_transpose2d")
@@ -353,20 +309,29 @@ def _pair(value, op, name, minimum):
     return pair
 
 
+def check_output_padding(output_padding, stride, op):
+    """output_padding < stride in each dimension (both pairs): it picks one of the stride sizes conv2d maps to H."""
+    if any(o >= s for o, s in zip(output_padding, stride)):
+        raise ValueError(
+            f"{op}: output_padding {output_padding} must be smaller than stride {stride} in each dimension."
+        )
+
+
 def _check_image(x, weight, op, channel_axis):
     if weight.ndim != 4:
         layout = "(out, in, k_h, k_w)" if channel_axis == 1 else "(in, out, k_h, k_w)"
         raise ValueError(f"{op}: expected a 4-D weight {layout}, got shape {tuple(weight.shape)}.")
     if x.ndim != 4:
         hint = " (add a batch axis with x.unsqueeze(0))" if x.ndim == 3 else ""
-        raise ValueError(
-            f"{op}: expected a 4-D input (batch, channels, height, width), got shape {tuple(x.shape)}{hint}."
-        )
+        expected = "a 4-D input (batch, channels, height, width)"
+        raise ShapeError(f"{op}: expected {expected}, got shape {tuple(x.shape)}{hint}.", expected, x.shape)
     channels = weight.shape[channel_axis]
     if x.shape[1] != channels:
-        raise ValueError(
-            f"{op}: expected input with {channels} channel{'s' if channels != 1 else ''} "
-            f"(weight shape {tuple(weight.shape)}), got shape {tuple(x.shape)}."
+        expected = f"input with {channels} channel{'s' if channels != 1 else ''}"
+        raise ShapeError(
+            f"{op}: expected {expected} (weight shape {tuple(weight.shape)}), got shape {tuple(x.shape)}.",
+            expected,
+            x.shape,
         )
 
 
@@ -380,4 +345,156 @@ def _add_bias(y, bias, channels, op):
     return y + bias.reshape(1, channels, 1, 1)
 
 
-__all__ = ["Conv2d", "Conv2dWeight", "ConvTranspose2d", "conv2d", "conv2d_weight", "conv_transpose2d"]
+# --------------------------------------------------------------------- the fast path
+
+
+def conv2d_fast(x, weight, stride, padding, kept=None):
+    """:func:`conv2d_reference`, fast: channels-last columns in a reused scratch array, one matrix product.
+
+    When ``kept`` is a dict, the columns are made in an array of their own and
+    left in ``kept["columns"]`` for :func:`conv2d_weight_fast`.
+    """
+    keep = kept is not None
+    columns = _im2col_channels_last(x, weight.shape[2:], stride, padding, keep=keep)
+    if keep:
+        kept["columns"] = columns
+    n, h_out, w_out = columns.shape[:3]
+    y = columns.reshape(n * h_out * w_out, -1) @ _flat_weight(weight).T
+    return _channels_first(y.reshape(n, h_out, w_out, weight.shape[0]))
+
+
+def conv_transpose2d_fast(x, weight, stride, padding, output_size):
+    """:func:`conv_transpose2d_reference`, fast: channels-last, the columns X W made one kernel row at a time."""
+    n, _, h, w = x.shape
+    c_in, c_out, kh, kw = weight.shape
+    rows = _rows(x)                                                      # X: (N H W, C_in)
+    kernel = xp.ascontiguousarray(weight.transpose(2, 0, 3, 1)).reshape(kh, c_in, kw * c_out)
+
+    def kernel_row(a):  # row a of the columns X W: X W_a, one (N H W, k_w C_out) product at a time
+        product = _scratch("kernel row", (n * h * w, kw * c_out), xp.result_type(rows, kernel))
+        return xp.matmul(rows, kernel[a], out=product).reshape(n, h, w, kw, c_out)
+
+    return _col2im_channels_last(kernel_row, (n, h, w, kh, kw, c_out), tuple(output_size), stride, padding, x.dtype)
+
+
+def conv2d_weight_fast(x, gy, kernel_size, stride, padding, columns=None):
+    """:func:`conv2d_weight_reference`, fast: G^T = im2col(x)^T GY as one product (reusing the forward's columns)."""
+    if columns is None:
+        columns = _im2col_channels_last(x, tuple(kernel_size), stride, padding)
+    n, h_out, w_out, kh, kw, c = columns.shape
+    g_t = columns.reshape(n * h_out * w_out, -1).T @ _rows(gy)  # G^T: BLAS is several times faster this way
+    return xp.ascontiguousarray(g_t.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1))
+
+
+def _channels_last(x):
+    """(N, C, H, W) -> (N, H, W, C), a view."""
+    return x.transpose(0, 2, 3, 1)
+
+
+def _channels_first(x):
+    """(N, H, W, C) -> (N, C, H, W), a view."""
+    return x.transpose(0, 3, 1, 2)
+
+
+def _im2col_channels_last(x, kernel, stride, padding, keep=False):
+    """Every window of the padded image x (N, C, H, W), as columns (N, H_out, W_out, k_h, k_w, C).
+
+    A strided view picks the windows without copying; the one copy, in
+    channels-last order, happens when the view is made contiguous. It goes
+    into a reused scratch array unless the caller will ``keep`` the columns.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x.shape
+    padded = _scratch("padded", (n, h + 2 * ph, w + 2 * pw, c), x.dtype)
+    padded[:, :ph] = padded[:, ph + h :] = 0
+    padded[:, :, :pw] = padded[:, :, pw + w :] = 0
+    padded[:, ph : ph + h, pw : pw + w, :] = _channels_last(x)
+    bn, bh, bw, bc = padded.strides
+    h_out, w_out = _output_size(h, kh, sh, ph), _output_size(w, kw, sw, pw)
+    windows = backend.as_strided(
+        padded, shape=(n, h_out, w_out, kh, kw, c), strides=(bn, sh * bh, sw * bw, bh, bw, bc)
+    )
+    if keep:
+        return xp.ascontiguousarray(windows)
+    columns = _scratch("columns", windows.shape, x.dtype)
+    columns[...] = windows
+    return columns
+
+
+_scratch_arrays = {}
+
+
+SCRATCH_LIMIT = 2**24
+"""Largest scratch array kept for reuse, in elements (64 MiB of float32); larger ones are made afresh."""
+
+
+def _scratch(purpose, shape, dtype):
+    """A reused array of ``shape`` for a temporary that never leaves this module (one per purpose and dtype).
+
+    Its old contents remain: the caller overwrites them. Reuse matters: fresh
+    memory costs a page fault per 4 KiB the first time it is written, which for
+    im2col's columns takes as long as the copy itself. (Ops run one at a time,
+    on one thread: nothing else uses the array meanwhile.)
+    """
+    size = 1
+    for n in shape:
+        size *= n
+    array = _scratch_arrays.get((purpose, dtype))
+    if array is None or array.size < size:
+        array = xp.empty(size, dtype=dtype)
+        if size <= SCRATCH_LIMIT:
+            _scratch_arrays[(purpose, dtype)] = array
+    return array[:size].reshape(shape)
+
+
+def _col2im_channels_last(kernel_row, columns_shape, image_size, stride, padding, dtype):
+    """The adjoint of :func:`_im2col_channels_last`: add each window of the columns back where it came from.
+
+    The columns have shape ``columns_shape`` = (N, H_out, W_out, k_h, k_w, C) and
+    ``kernel_row(a)`` gives one slice of them, ``columns[:, :, :, a]``: row a of
+    the kernel in every window. Asked for one row at a time, the caller can
+    compute the columns piece by piece instead of holding them all. Offset (a, b)
+    of window (i, j) lands on pixel (s i + a - p, s j + b - p): one strided
+    slice-add for all i, j at once, leaving out what lands in the padding.
+    Returns the image (N, C, H, W), stored channels-last.
+    """
+    n, h_out, w_out, kh, kw, c = columns_shape
+    (h, w), (sh, sw), (ph, pw) = image_size, stride, padding
+    image = xp.zeros((n, h, w, c), dtype=dtype)
+    for a in range(kh):
+        rows, row_windows = _landing(a, h_out, h, sh, ph)
+        values = kernel_row(a)
+        for b in range(kw):
+            cols, col_windows = _landing(b, w_out, w, sw, pw)
+            image[:, rows, cols, :] += values[:, row_windows, col_windows, b, :]
+    return _channels_first(image)
+
+
+def _landing(offset, windows, size, stride, padding):
+    """Where kernel ``offset`` of the windows lands inside an image of ``size``: (pixel slice, window slice).
+
+    Window i puts it on pixel s i + offset - p; windows whose pixel falls in the padding are left out.
+    """
+    first = max(0, -((offset - padding) // stride))                  # ceil((p - offset) / s)
+    last = min(windows - 1, (size - 1 + padding - offset) // stride)
+    if last < first:  # all of them fall in the padding
+        return slice(0, 0), slice(0, 0)
+    start = stride * first + offset - padding
+    return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
+
+
+def _flat_weight(w):
+    """Weight (O, C, k_h, k_w) -> matrix (O, k_h k_w C), rows in the columns' order."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+
+
+def _rows(image):
+    """Image (N, C, H, W) -> matrix (N H W, C): one row per pixel (a view when already channels-last)."""
+    return _channels_last(image).reshape(-1, image.shape[1])
+
+
+__all__ = [
+    "Conv2d", "Conv2dWeight", "ConvTranspose2d", "col2im", "conv2d", "conv2d_fast", "conv2d_reference", "conv2d_weight",
+    "conv2d_weight_fast", "conv2d_weight_reference", "conv_transpose2d", "conv_transpose2d_fast",
+    "conv_transpose2d_reference", "im2col",
+]

@@ -10,7 +10,7 @@ from minigan import backend
 from minigan.backend import xp
 from minigan.ops.activation import softplus
 from minigan.ops.reduce import mean, sum, sum_to
-from minigan.tensor import Function, Tensor, as_tensor, is_grad_enabled
+from minigan.tensor import Function, ShapeError, Tensor, as_tensor, is_grad_enabled
 
 # --------------------------------------------------------------------- linear
 
@@ -49,9 +49,11 @@ class Linear(Function):
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias, over the last axis of x (PyTorch's ``F.linear``)."""
     if x.shape[-1:] != weight.shape[1:]:
-        raise ValueError(
+        raise ShapeError(
             f"linear: x has {x.shape[-1] if x.ndim else 0} features in its last dimension "
-            f"(shape {tuple(x.shape)}) but weight of shape {tuple(weight.shape)} expects {weight.shape[1]}."
+            f"(shape {tuple(x.shape)}) but weight of shape {tuple(weight.shape)} expects {weight.shape[1]}.",
+            f"input with {weight.shape[1]} features in its last dimension",
+            x.shape,
         )
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
@@ -133,53 +135,62 @@ class BatchNorm(Normalize):
     gamma is then constant over the statistics axes, so it factors out of the
     means of h = gamma g, and those means are the sums dL/dbeta and dL/dgamma
     divided by m. The backward of :class:`Normalize` becomes the classic formula
-
-        dL/dbeta = sum(g),   dL/dgamma = sum(g x̂),
-        dL/dx    = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
-
-    (sums over the batch and spatial axes, per channel): the same numbers with
-    fewer passes over the activations. When no graph is recorded (no
-    ``create_graph``), :meth:`_backward_arrays` computes these same lines on
-    the raw arrays, in place.
+    of :func:`batch_norm_backward`. When no graph is recorded (no
+    ``create_graph``), :func:`batch_norm_backward_fast` computes the same lines
+    on the raw arrays, in place.
     """
 
     def backward(self, g):
-        if not is_grad_enabled():
-            return tuple(None if a is None else Tensor(a) for a in self._backward_arrays(g.data))
         x, weight, _ = self.inputs
         x_hat, inv_std = self._normalized(x)
-        gb = sum(g, self.axes, keepdims=True)
-        gw = sum(g * x_hat, self.axes, keepdims=True)
+        if is_grad_enabled():  # create_graph: the formula op by op, so that it can be differentiated again
+            return batch_norm_backward(g, x_hat, weight, inv_std, self.axes, self.needs_input_grad)
+        return batch_norm_backward_fast(g, x_hat, weight, inv_std, self.axes, self.needs_input_grad)
+
+
+def batch_norm_backward(g, x_hat, weight, inv_std, axes, needs_input_grad=(True, True, True)):
+    r"""The gradients (dL/dx, dL/dgamma, dL/dbeta) of y = gamma x̂ + beta, x̂ = (x - mu) s, from g = dL/dy.
+
+        dL/dbeta  = sum(g),    dL/dgamma = sum(g x̂),
+        dL/dx     = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
+
+    with sums over ``axes`` (batch and spatial), m the number of elements each
+    sum takes in, and s = 1 / sqrt(var + eps). Tensors in, Tensors out, made of
+    ops, so the result can be differentiated again. A gradient whose entry in
+    ``needs_input_grad`` is False comes back as None.
+    """
+    gb = sum(g, axes, keepdims=True)
+    gw = sum(g * x_hat, axes, keepdims=True)
+    gx = None
+    if needs_input_grad[0]:
+        m = x_hat.size // gb.size
+        gx = (weight * inv_std) * (g - gb * (1.0 / m) - x_hat * (gw * (1.0 / m)))
+    return gx, gw if needs_input_grad[1] else None, gb if needs_input_grad[2] else None
+
+
+def batch_norm_backward_fast(g, x_hat, weight, inv_std, axes, needs_input_grad=(True, True, True)):
+    """:func:`batch_norm_backward` on the raw arrays, in place: one image-sized temporary, no graph.
+
+    g is first laid out in x̂'s memory order (a gradient coming back through a
+    reshape is often not): NumPy is several times slower on operands whose
+    memory orders differ.
+    """
+    g, x_hat, weight, inv_std = g.data, x_hat.data, weight.data, inv_std.data
+    if g.strides != x_hat.strides:
+        g = _copy_like(g, x_hat)
+    m = x_hat.size // inv_std.size
+    gb = g.sum(axis=axes, keepdims=True)                    # dL/dbeta  = sum(g)
+    gx = g * x_hat
+    gw = gx.sum(axis=axes, keepdims=True)                   # dL/dgamma = sum(g x̂)
+    if not needs_input_grad[0]:
         gx = None
-        if self.needs_input_grad[0]:
-            m = x.size // gb.size
-            gx = (weight * inv_std) * (g - gb * (1.0 / m) - x_hat * (gw * (1.0 / m)))
-        return gx, gw if self.needs_input_grad[1] else None, gb if self.needs_input_grad[2] else None
-
-    def _backward_arrays(self, g):
-        """:meth:`backward` on arrays, for when nothing will differentiate it: one image-sized temporary.
-
-        g is first laid out in x's memory order (a gradient coming back through a
-        reshape is often not): NumPy is several times slower on operands whose
-        memory orders differ.
-        """
-        x, weight = self.inputs[0].data, self.inputs[1].data
-        if g.strides != x.strides:
-            g = _copy_like(g, x)
-        x_hat = x - self.mean
-        x_hat *= self.inv_std
-        m = x.size // self.mean.size
-        gb = g.sum(axis=self.axes, keepdims=True)               # dL/dbeta  = sum(g)
-        gx = g * x_hat
-        gw = gx.sum(axis=self.axes, keepdims=True)              # dL/dgamma = sum(g x̂)
-        if not self.needs_input_grad[0]:
-            gx = None
-        else:                                                   # dL/dx = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
-            xp.multiply(x_hat, gw / m, out=gx)
-            gx += gb / m
-            xp.subtract(g, gx, out=gx)
-            gx *= weight * self.inv_std
-        return gx, gw if self.needs_input_grad[1] else None, gb if self.needs_input_grad[2] else None
+    else:                                                   # dL/dx = gamma s (g - dL/dbeta / m - x̂ dL/dgamma / m)
+        xp.multiply(x_hat, gw / m, out=gx)
+        gx += gb / m
+        xp.subtract(g, gx, out=gx)
+        gx *= weight * inv_std
+    grads = (gx, gw if needs_input_grad[1] else None, gb if needs_input_grad[2] else None)
+    return tuple(None if a is None else Tensor(a) for a in grads)
 
 
 def _copy_like(a, like):
@@ -219,9 +230,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     weight, bias = _affine(weight, bias, shape, x)
     if training:
         if x.size // max(channels, 1) < 2:
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm: expected more than 1 value per channel when training, got input of shape "
-                f"{tuple(x.shape)}; use a batch of 2 or more, or evaluation mode."
+                f"{tuple(x.shape)}; use a batch of 2 or more, or evaluation mode.",
+                "more than 1 value per channel when training (use a batch of 2 or more, or .eval())",
+                x.shape,
             )
         running = None if running_mean is None else (running_mean.data, running_var.data, momentum)
         axes = (0,) + tuple(range(2, x.ndim))
@@ -241,10 +254,9 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(normalized_shape)
-    if tuple(x.shape[x.ndim - k :]) != normalized_shape or x.ndim < k:
-        raise ValueError(
-            f"layer_norm: expected input whose last dimensions are {normalized_shape}, got shape {tuple(x.shape)}."
-        )
+    if x.ndim < k or tuple(x.shape[x.ndim - k :]) != normalized_shape:
+        expected = f"input whose last dimensions are {normalized_shape}"
+        raise ShapeError(f"layer_norm: expected {expected}, got shape {tuple(x.shape)}.", expected, x.shape)
     weight, bias = _affine(weight, bias, normalized_shape, x)
     return Normalize.apply(x, weight, bias, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
 
@@ -258,14 +270,19 @@ def dropout(x, p=0.5, training=True):
     Dividing by 1 - p ("inverted dropout") keeps E[y] = x, so evaluation needs no
     rescaling. dy/dx = m / (1 - p): the mask is a constant of the graph.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
+    check_dropout_probability(p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return x * Tensor(xp.zeros(x.shape, dtype=x.dtype))
     keep = backend.rand(*x.shape, dtype=x.dtype) >= p
     return x * Tensor(keep.astype(x.dtype) * (1.0 / (1.0 - p)))
+
+
+def check_dropout_probability(p):
+    """0 <= p <= 1, else a ValueError (F.dropout checks each call; nn.Dropout when it is made)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
 
 
 def embedding(indices, weight):

@@ -10,7 +10,7 @@ Each op's Function, its function and its Tensor method sit together here.
 from minigan import backend
 from minigan.backend import xp
 from minigan.ops.reduce import normalize_axes
-from minigan.tensor import Function, Tensor, as_tensor
+from minigan.tensor import Function, ShapeError, Tensor, as_tensor
 
 # --------------------------------------------------------------------- reshape and the views built on it
 
@@ -60,6 +60,10 @@ def _resolve_shape(old, new):
 
 def flatten(x, start_dim=0, end_dim=-1):
     """Merge axes start_dim..end_dim (inclusive) into one (a 0-d tensor becomes shape (1,))."""
+    n = x.ndim or 1  # a 0-d tensor flattens as if it had one axis, as in PyTorch
+    if not (-n <= start_dim < n and -n <= end_dim < n) or start_dim % n > end_dim % n:
+        expected = f"input with dimensions {start_dim} to {end_dim}"
+        raise ShapeError(f"flatten: expected {expected}, got shape {tuple(x.shape)}.", expected, x.shape)
     if x.ndim == 0:
         return reshape(x, (1,))
     start_dim, end = start_dim % x.ndim, end_dim % x.ndim
