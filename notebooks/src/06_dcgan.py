@@ -89,7 +89,7 @@ images, _ = load_digits()
 images = mg.tensor(images)
 opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-steps, batch = (30, 32) if QUICK else (150, 64)
+steps, batch = (30, 32) if QUICK else (120, 32)
 fixed_z = mg.randn(32, latent_dim)
 history = {"loss_D": [], "loss_G": [], "D(x)": [], "D(G(z))": []}
 start = time.perf_counter()
