@@ -81,7 +81,7 @@ print("gradcheck conv2d (stride 2, padding 1):",
 # ## A short training run
 #
 # The loop of the vanilla GAN, unchanged; only the networks differ. At this size and budget the
-# samples are blobs and strokes, not yet digits; [`examples/dcgan.py`](../examples/dcgan.py) at its defaults
+# samples are still mostly noise, with the first strokes; [`examples/dcgan.py`](../examples/dcgan.py) at its defaults
 # (width 32, 2500 steps, minutes) draws all ten classes (see [the measured results](../docs/results.md)).
 
 # %%
