@@ -35,12 +35,15 @@ minigan.metrics.rescore_samples). ``summary`` writes one markdown table per toy.
 
     python scripts/benchmark_toys.py run --toys ring --methods vanilla wgan-gp --seeds 1000-1009
     python scripts/benchmark_toys.py run --toys ring grid --seeds 1000-1009 --jobs 2   # child processes
-    python scripts/benchmark_toys.py summary --out docs/results/benchmark
+    python scripts/benchmark_toys.py summary --out docs/results/benchmark --page docs/results/benchmark/README.md
+    python scripts/benchmark_toys.py rescore --out docs/results/benchmark   # every npz scored again = its json?
+    python scripts/benchmark_toys.py compare --out docs/results/benchmark --against runs/benchmark  # your machine
     python scripts/benchmark_toys.py run --toys ring --seeds 0 --steps 20 --sharpen-steps 10 --out /tmp/b  # seconds
 """
 
 import argparse
 import concurrent.futures
+import importlib.util
 import json
 import math
 import os
@@ -77,13 +80,17 @@ NUMBERS = ("modes_captured", "modes_captured_strict", "high_quality_fraction", "
 # ---------------------------------------------------------------------------- the networks (one pair for all)
 
 
-def mlp(in_size, out_size, width, depth):
-    """``depth`` hidden layers of ``width`` ReLU units, no normalisation (examples/wgan_gp.py's toy MLP)."""
-    layers, size = [], in_size
-    for _ in range(depth):
-        layers += [nn.Linear(size, width), nn.ReLU()]
-        size = width
-    return nn.Sequential(*layers, nn.Linear(size, out_size))
+def _load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# examples/wgan_gp.py's own toy networks and latent: the benchmark's G and D are the example's, by construction
+WGAN_GP = _load_example("wgan_gp")
+mlp = WGAN_GP.toy_mlp        # depth hidden layers of width ReLU units, no normalisation
+latent = WGAN_GP.latent      # z ~ N(0, I_latent_dim); with --codes K a one-hot c ~ U{1..K} in front
 
 
 class Discriminator(nn.Module):
@@ -109,16 +116,6 @@ class Discriminator(nn.Module):
         if self.pack > 1:   # PacGAN: rows (x_1, x_2), (x_3, x_4), ... of the batch become one pack each
             x = x.reshape(x.shape[0] // self.pack, 2 * self.pack)
         return self.head(self.features(x))
-
-
-def latent(n, args):
-    """z ~ N(0, I_latent_dim); with ``--codes K`` a one-hot c ~ U{1..K} in front (its own model class)."""
-    z = mg.randn(n, args.latent_dim)
-    if not args.codes:
-        return z
-    c = mg.randint(0, args.codes, (n,))
-    one_hot = mg.where(c.reshape(-1, 1) == mg.tensor(list(range(args.codes))).reshape(1, -1), 1.0, 0.0)
-    return mg.cat([one_hot, z], axis=1)
 
 
 # ---------------------------------------------------------------------------- one run
@@ -389,20 +386,23 @@ def write_page(out, page):
               "percentage points).", ""]
     lines += paired_ranking(out) + [""]
     for toy, rows in sorted(table.items(), key=lambda item: item[0] != "ring"):
-        panels, modes = {}, None
-        for name in sorted(rows, key=_order):
-            first = rows[name][0]
-            npz = pathlib.Path(out) / toy / name / f"seed{first['seed']}.npz"
-            arrays = load_npz(npz)
-            modes = arrays["modes"]
-            m = first["metrics"]
-            title = (f"{row_label(name)}\nseed {first['seed']}: {m['modes_captured']} / "
-                     f"{m['modes_captured_strict']} strict, {100 * m['high_quality_fraction']:.0f}% HQ")
-            panels[title] = arrays["samples"]
-        picture = page.parent / f"{toy}_points.png"
-        plot_points_2d(panels, picture, modes=modes, title=f"{toy}: the samples of the first seed of each row",
-                       limit=3.5 if toy == "ring" else 6.5)
-        lines += [f"![{toy}]({os.path.relpath(picture, page.parent)})", ""]
+        for sharpened in (False, True):
+            panels, modes = {}, None
+            for name in sorted((name for name in rows if name.endswith("+sharpen") == sharpened), key=_order):
+                first = rows[name][0]
+                arrays = load_npz(pathlib.Path(out) / toy / name / f"seed{first['seed']}.npz")
+                modes = arrays["modes"]
+                m = first["metrics"]
+                title = (f"{row_label(name)}\nseed {first['seed']}: {m['modes_captured']} / "
+                         f"{m['modes_captured_strict']} strict, {100 * m['high_quality_fraction']:.0f}% HQ")
+                panels[title] = arrays["samples"]
+            if not panels:
+                continue
+            picture = page.parent / f"{toy}_points{'_sharpen' if sharpened else ''}.png"
+            plot_points_2d(panels, picture, modes=modes, limit=3.5 if toy == "ring" else 6.5,
+                           title=f"{toy}{' after sharpening' if sharpened else ''}: the first seed of each row "
+                                 "(modes lenient / strict)")
+            lines += [f"![{toy}]({os.path.relpath(picture, page.parent)})", ""]
     page.write_text("\n".join(lines))
     return page
 
@@ -421,7 +421,9 @@ def seed_list(text):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=("run", "summary"))
+    p.add_argument("command", choices=("run", "summary", "rescore", "compare"),
+                   help="run: train and record; summary: the tables (--page: the page); rescore: check the npz "
+                        "files; compare: --out against --against, seed by seed")
     p.add_argument("--toys", nargs="+", choices=("ring", "grid"), default=["ring", "grid"])
     p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     p.add_argument("--seeds", type=seed_list, default=list(HELD_OUT_SEEDS),
@@ -443,6 +445,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=str(ROOT / "runs" / "benchmark"), help="folder of the records (json, npz)")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process, one BLAS thread")
     p.add_argument("--force", action="store_true", help="rerun runs whose record already exists")
+    p.add_argument("--against", help="compare: a second study's folder (another machine, another BLAS kernel)")
     p.add_argument("--page", help="summary: also write this markdown page (and a picture per toy beside it)")
     args = p.parse_args(argv)
     for name in ("steps", "batch_size", "latent_dim", "width", "depth", "n_critic", "kernels", "kernel_dim",
@@ -470,14 +473,72 @@ def child_argv(args, toy, method, seed):
     return argv
 
 
+def compare(out, other):
+    """Seed by seed, the rows of two studies (two machines, two BLAS kernels) side by side (lines of markdown).
+
+    For each row and number: the mean absolute difference between the two over
+    the seeds both ran, how many seeds differ at all, and whether the samples
+    are bit-identical.
+    """
+    a, b = load_records(out), load_records(other)
+    heads = ("modes", "strict modes", "high quality (points)", "reverse KL")
+    lines = ["| toy | row | seeds | bit-identical samples | " + " | ".join(f"mean abs diff, {h}" for h in heads)
+             + " |", "|---|---|---|---|" + "---|" * len(heads)]
+    for toy in sorted(set(a) & set(b)):
+        for name in sorted(set(a[toy]) & set(b[toy]), key=_order):
+            ra, rb = ({r["seed"]: r for r in rows[toy][name]} for rows in (a, b))
+            seeds = sorted(set(ra) & set(rb))
+            same = sum(bool((load_samples(out, toy, name, s) == load_samples(other, toy, name, s)).all())
+                       for s in seeds)
+            cells = []
+            for n in NUMBERS:
+                pairs = [(ra[s]["metrics"][n], rb[s]["metrics"][n]) for s in seeds]
+                d = [0.0 if x == y or (math.isnan(x) and math.isnan(y)) else abs(x - y) for x, y in pairs]
+                scale = 100 if n == "high_quality_fraction" else 1
+                cells.append(f"{scale * mean_se(d)[0]:.3g}")
+            lines.append(f"| {toy} | {row_label(name)} | {_seed_range(seeds)} | {same} of {len(seeds)} | "
+                         + " | ".join(cells) + " |")
+    return lines
+
+
+def load_samples(out, toy, name, seed):
+    from minigan.backend import load_npz
+
+    return load_npz(pathlib.Path(out) / toy / name / f"seed{seed}.npz")["samples"]
+
+
+def rescore_all(out):
+    """Score every saved .npz under ``out`` again and compare with its json; returns the mismatches (lines)."""
+    from minigan.metrics import rescore_samples
+
+    problems, count = [], 0
+    for path in sorted(pathlib.Path(out).glob("*/*/seed*.json")):
+        stored = json.loads(path.read_text())["metrics"]
+        again = rescore_samples(path.with_suffix(".npz"))
+        count += 1
+        for name in NUMBERS:
+            a, b = stored[name], again[name]
+            if not (a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b))):
+                problems.append(f"{path}: {name} is {a} in the record but {b} from the samples")
+    return problems, count
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "compare":
+        print("\n".join(compare(args.out, args.against)))
+        return
+    if args.command == "rescore":
+        problems, count = rescore_all(args.out)
+        print("\n".join(problems) or f"all {count} records under {args.out} agree with their samples")
+        sys.exit(1 if problems else 0)
     if args.command == "summary":
         print("\n".join(summary_tables(args.out) + paired_ranking(args.out)))
         if args.page:
             print(f"wrote {write_page(args.out, args.page)}")
         return
-    todo = [(toy, method, seed) for toy in args.toys for method in args.methods for seed in args.seeds
+    # seed by seed, so that a study stopped early has every method on its first seeds
+    todo = [(toy, method, seed) for toy in args.toys for seed in args.seeds for method in args.methods
             if args.force or not final_record_path(args, toy, method, seed).exists()]
     if args.jobs > 1:
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

@@ -132,19 +132,19 @@ def write_page():
         "",
         "## All runs",
         "",
-        "| run | what | headline numbers | wall time |",
-        "|---|---|---|---|",
+        "Each run's numbers are in its own section below, one table with a column per number.",
+        "",
+        "| run | what | wall time |",
+        "|---|---|---|",
     ]
     sections = []
     for name, (script, flags, what) in RUN_TABLE.items():
         path = PICTURES / f"{name}.json"
         if not path.exists():
-            lines.append(f"| {name} | {what} | not run yet | |")
+            lines.append(f"| {name} | {what} | not run yet |")
             continue
         record = json.loads(path.read_text())
-        numbers = ", ".join(f"{k}: {_format(v, k)}" for k, v in record["metrics"].items() if not isinstance(v, dict))
-        numbers = numbers.replace("|", "\\|")  # a bare | would end the table cell
-        lines.append(f"| [{name}](#{name}) | {what} | {numbers} | {record['seconds']:.0f} s |")
+        lines.append(f"| [{name}](#{name}) | {what} | {record['seconds']:.0f} s |")
         command = " ".join(["python", f"examples/{script}.py", *flags])
         sections += ["", f"## {name}", "", f"`{command}`", "", *number_table(record["metrics"]), ""]
         sections += [f"![{name}](results/{picture})" for picture in record["pictures"]]
@@ -219,9 +219,9 @@ def number_table(metrics):
             continue
         match = GROUPED_KEY.match(key)
         row, column = (match["row"], match["number"]) if match else ("", key)
-        cell = _number_cell(value, key)
+        cell = _format(value, key)
         if f"{key}_std" in scalars:
-            cell += f" ± {_number_cell(scalars[f'{key}_std'], key)}"
+            cell += f" ± {_format(scalars[f'{key}_std'], key)}"
         rows.setdefault(row, {})[column] = cell.replace("|", "\\|")
     if not rows:
         return []
@@ -232,12 +232,6 @@ def number_table(metrics):
     for row, cells in rows.items():
         lines.append("| " + " | ".join(([row] if named else []) + [cells.get(c, "") for c in columns]) + " |")
     return lines
-
-
-def _number_cell(value, name):
-    if isinstance(value, float) and math.isnan(value):
-        return "undefined (no high-quality sample)" if "reverse" in name.lower() else "nan"
-    return _format(value)
 
 
 def run_in_processes(names, jobs):

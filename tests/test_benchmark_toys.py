@@ -136,6 +136,25 @@ def test_every_method_writes_its_numbers_and_samples_and_they_rescore(tmp_path):
             assert record["settings"]["batch_size"] == 16 and record["machine"]["cpu"]
 
 
+def test_rescore_finds_a_record_that_disagrees_with_its_samples(tmp_path):
+    bt.main(["run", "--toys", "ring", "--methods", "vanilla", "--seeds", "0", *TINY, "--out", str(tmp_path)])
+    assert bt.rescore_all(tmp_path) == ([], 2)
+    path = tmp_path / "ring" / "vanilla" / "seed0.json"
+    record = json.loads(path.read_text())
+    record["metrics"]["modes_captured"] += 1
+    path.write_text(json.dumps(record))
+    problems, _ = bt.rescore_all(tmp_path)
+    assert len(problems) == 1 and "modes_captured" in problems[0]
+
+
+def test_compare_puts_two_studies_side_by_side_seed_by_seed(tmp_path):
+    for name in ("a", "b"):
+        bt.main(["run", "--toys", "ring", "--methods", "vanilla", "--seeds", "0", *TINY, "--out", str(tmp_path / name)])
+    lines = bt.compare(tmp_path / "a", tmp_path / "b")
+    assert lines[2] == "| ring | vanilla GAN | 0 | 1 of 1 | 0 | 0 | 0 | 0 |"     # one machine: the same bits
+    assert len(lines) == 4
+
+
 def test_phase_one_of_a_sharpened_run_is_exactly_a_run_without_sharpening(tmp_path):
     """Measuring between the phases must not touch the training's random stream."""
     bt.main(["run", "--toys", "grid", "--methods", "wgan-gp", "--seeds", "1", *TINY, "--out", str(tmp_path / "a")])
@@ -202,7 +221,7 @@ def test_results_page_has_a_column_per_number_with_std_in_the_cell_and_nan_expla
         {"modes_captured": 7.5, "modes_captured_std": 0.5, "reverse_kl": math.nan, "seconds_per_run": 12.0,
          "modes_captured_per_run": [7, 8]})
     assert table[0] == "| modes_captured | reverse_kl | seconds_per_run |"
-    assert table[2] == "| 7.5 ± 0.5 | undefined (no high-quality sample) | 12 |"
+    assert table[2] == "| 7.5 ± 0.5 | nan (no high-quality sample) | 12 |"
 
 
 def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
@@ -211,4 +230,4 @@ def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
          "grid virtual BN modes": 20, "grid virtual BN high-quality": 0.022, "grid virtual BN reverse KL": math.nan})
     assert table[0] == "| dataset and method | modes | high-quality | reverse KL |"
     assert table[2:] == ["| ring plain GAN | 1 | 0.02 | 2.08 |",
-                         "| grid virtual BN | 20 | 0.022 | undefined (no high-quality sample) |"]
+                         "| grid virtual BN | 20 | 0.022 | nan (no high-quality sample) |"]
