@@ -39,6 +39,8 @@ def _sigmoid_backward(c, expected):
         ("the chain rule multiplies by the upstream gradient gy; this is y (1 - y) alone.", s * (1 - s)),
         ("this is y (y - 1): the derivative is y (1 - y), positive everywhere.", gy * s * (s - 1)),
         ("this is 1 - y alone, which is d/dx log sigmoid(x); sigmoid's derivative is y (1 - y).", gy * (1 - s)),
+        ("this is y (1 + y): a sign slipped; the derivative of (1 + e^-x)^-1 is y (1 - y).", gy * s * (1 + s)),
+        ("this is 1 - y^2, tanh's derivative; sigmoid's is y (1 - y).", gy * (1 - s * s)),
     ]}
 
 
