@@ -246,7 +246,7 @@ def save_translations(G, F, x, y, path, title):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=600, help="training steps (one G/F step, then one D_X and D_Y step)")
+    p.add_argument("--steps", type=int, default=600, help="generator steps (each: a G/F step, then a D_X and D_Y step)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for all four networks (the paper's)")
     p.add_argument("--domain", choices=sorted(DOMAINS), default="thicken", help="how domain Y is made from digits")

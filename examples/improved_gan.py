@@ -73,6 +73,7 @@ given) the plain GAN and each chosen technique on its own (all five if none is
 chosen). It writes ring.png and grid.png (one panel per method, the modes as
 red crosses; the last seed's generator) into --out and prints the table. The
 training loop is train() below; main() runs it once per dataset, method and seed.
+Each of those runs takes well under a minute, so none writes a checkpoint.
 """
 
 import argparse
@@ -151,7 +152,7 @@ class Discriminator(nn.Module):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=2000, help="training steps per run (default 2000)")
+    p.add_argument("--steps", type=int, default=2000, help="generator steps per run, one D step each (default 2000)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of G")
     p.add_argument("--d-lr", type=float, default=2e-4,

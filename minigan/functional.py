@@ -4,7 +4,7 @@ Nothing is defined here; each name points at the op in ``minigan/ops`` where
 its forward and derivative are written.
 """
 
-from minigan.ops.activation import leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from minigan.ops import leaky_relu, log_sigmoid, log_softmax, relu, sigmoid, softmax, softplus, softsign, tanh
 from minigan.ops.conv import conv2d, conv_transpose2d
 from minigan.ops.nn import (
     batch_norm,
@@ -18,5 +18,5 @@ from minigan.ops.nn import (
 __all__ = [
     "batch_norm", "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d", "dropout", "embedding",
     "layer_norm", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "relu", "sigmoid", "softmax", "softplus",
-    "tanh",
+    "softsign", "tanh",
 ]

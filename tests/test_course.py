@@ -188,6 +188,46 @@ def test_pytest_m_runs_one_assignment_in_the_edition(filled):
     assert re.search(r"\b6 passed", done.stdout), done.stdout[-500:]
 
 
+def test_the_library_training_step_trains_vanilla_gans_networks_to_the_same_weights(tmp_path):
+    """minigan/gan/step.py is examples/vanilla_gan.py's loop as a library: same draws, same updates, same weights."""
+    import importlib.util
+
+    import minigan as mg
+    from minigan import optim
+    from minigan.data import load_digits
+    from minigan.gan import d_loss_minimax, g_loss
+    from minigan.gan.checkpoint import load_checkpoint
+    from minigan.gan.step import train_step
+
+    spec = importlib.util.spec_from_file_location("vanilla_gan_under_test", ROOT / "examples" / "vanilla_gan.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    steps, batch = 3, 8
+    script.main(["--steps", str(steps), "--batch-size", str(batch), "--quiet", "--out", str(tmp_path / "run"),
+                 "--sample-every", "1000", "--checkpoint-every", "1000"])
+
+    images, _ = load_digits()
+    data = mg.tensor(images.reshape(len(images), -1))
+    mg.manual_seed(0)
+    G, D = script.build_generator(100), script.build_discriminator()
+    opt_g = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    mg.randn(64, 100)  # the script's fixed_z, drawn before training
+
+    def real_batches():
+        while True:
+            yield data[mg.randint(0, len(data), (batch,))]
+
+    reals = real_batches()
+    for _ in range(steps):
+        train_step(D, G, opt_d, opt_g, reals, lambda: mg.randn(batch, 100), k=1, d_loss=d_loss_minimax, g_loss=g_loss)
+    G2, D2 = script.build_generator(100), script.build_discriminator()
+    load_checkpoint(tmp_path / "run" / "checkpoint.npz", {"G": G2, "D": D2})
+    for mine, theirs in ((G, G2), (D, D2)):
+        for (name, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
+            assert (p.numpy() == q.numpy()).all(), name
+
+
 # ------------------------------------------------------------------ planted wrong answers
 
 ROUNDS = [
@@ -221,7 +261,7 @@ ROUNDS = [
         "gradient_penalty": ("gradient_penalty", "create_graph=False", "create_graph=True"),
         "wgan_clipping": ("clip_weights_",
                           "for p in params:\n    if p.grad is not None:\n"
-                          "        xp.clip(p.grad.data, -c, c, out=p.grad.data)", "instead of the weights"),
+                          "        xp.clip(p.grad.data, -c, c, out=p.grad.data)", "not p.grad"),
         "feature_matching": ("feature_matching_loss",
                              "mu_real = mg.mean(f_real.reshape(f_real.shape[0], -1), axis=0)\n"
                              "mu_fake = mg.mean(f_fake.reshape(f_fake.shape[0], -1), axis=0)\n"
@@ -276,6 +316,18 @@ ROUNDS = [
                           "return d_losses, float(generator_step(D, G, opt_g, z, g_loss))", "fresh"),
         "gradient_penalty": ("gradient_penalty", "squared = mg.sum(g * g, axis=-1)", "all of a sample's axes"),
         "pen_and_paper": ("saturating_gradient", "return -0.9999", "non-saturating gradient"),
+        "conv2d_im2col": ("im2col", ("edit", ("(n, c, kh, kw, h_out, w_out)", "(n, kh, kw, c, h_out, w_out)"),
+                                     ("cols[:, :, a, b] =", "cols[:, a, b] =")), "ordered (c, a, b)"),
+    },
+    {
+        "training_step": ("discriminator_step",
+                          "fake = G(z).detach()\nloss = d_loss(D(real), D(fake))\nloss.backward()\nopt_d.step()\n"
+                          "return loss", "accumulate"),
+        "wgan_clipping": ("clip_weights_", "for p in params:\n    clipped = xp.clip(p.data, -c, c)  # noqa: F841",
+                          "not clipped"),
+        "pen_and_paper": ("value_at_the_optimal_discriminator", "return 2 * 0.75 * math.log(4 / 3)", "2 JSD alone"),
+        "conv2d_im2col": ("col2im", ("edit", ("] += cols[:, :, a, b]", "] = cols[:, :, a, b]")),
+                          "copies where it must add"),
     },
 ]
 
@@ -284,7 +336,15 @@ def _plant(directory, assignment, qualname, body):
     (target,) = [t for t in assignment.targets if t.qualname == qualname]
     file = directory / target.path
     source = file.read_text()
-    if assignment.name == "conv2d_im2col":  # the padding left out: windows of the unpadded image
+    if isinstance(body, tuple):  # ("edit", (old, new), ...): lines of the reference body changed
+        from minigan.course.edition import function_body
+
+        original = changed = function_body(source, qualname)
+        for old, new in body[1:]:
+            assert old in changed, old
+            changed = changed.replace(old, new)
+        source = replace_bodies(source, {qualname: changed})
+    elif assignment.name == "conv2d_im2col":  # the padding left out: windows of the unpadded image
         source = source.replace("(kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding",
                                 "(kh, kw), (sh, sw), (ph, pw) = kernel, stride, (0, 0)", 1)
     elif body.startswith(("create_graph", "squared")):  # one line of the reference changed

@@ -149,3 +149,12 @@ def test_the_whole_suite_passes_on_the_cupy_code_path():
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, f"the suite fails on the CuPy code path:\n{report}"
     assert " passed" in result.stdout
+
+
+def test_array_functions_refuse_lists_where_cupy_wants_device_arrays(cupy):
+    for call in (lambda: cupy.sum([1.0, 2.0]), lambda: cupy.stack([[1.0], [2.0]]),
+                 lambda: cupy.concatenate([cupy.zeros(1), [1.0]])):
+        with pytest.raises(TypeError):
+            call()
+    assert cupy.stack([cupy.zeros(2), cupy.ones(2)]).shape == (2, 2)
+    assert cupy.zeros((2, 3)).reshape([3, 2]).shape == (3, 2)  # shapes may still be lists

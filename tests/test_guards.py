@@ -118,6 +118,16 @@ def test_a_fresh_run_refuses_to_replace_a_checkpoint_unless_told(tmp_path, monke
     assert (tmp_path / "checkpoint.npz").read_bytes() != before
 
 
+def test_a_resume_into_another_runs_folder_refuses_to_replace_its_checkpoint(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    run("cgan", first, 2)
+    run("cgan", second, 2, "--seed", "1")
+    before = (second / "checkpoint.npz").read_bytes()
+    with pytest.raises(TrainingError, match="holds another run's checkpoint"):
+        run("cgan", second, 4, "--resume", str(first / "checkpoint.npz"))
+    assert (second / "checkpoint.npz").read_bytes() == before
+
+
 def test_a_resume_must_train_on_and_keep_the_training_flags(tmp_path):
     run("vanilla_gan", tmp_path, 4)
     checkpoint = str(tmp_path / "checkpoint.npz")

@@ -309,7 +309,8 @@ def test_activations(shape, slope, seed):
     assert close(nn.ReLU()(x), xp.maximum(x.data, 0))
     assert close(nn.Tanh()(x), xp.tanh(x.data))
     assert close(nn.Sigmoid()(x), 1 / (1 + xp.exp(-x.data)))
-    for layer in (nn.ReLU(), nn.Tanh(), nn.Sigmoid()):
+    assert close(nn.Softsign()(x), x.data / (1 + xp.abs(x.data)))
+    for layer in (nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Softsign()):
         check_gradients(layer, x)
     assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)" and repr(nn.Tanh()) == "Tanh()"
 

@@ -84,6 +84,27 @@ def test_function_and_methods_live_beside_the_op(function_class, function, metho
         assert 0 <= source_line - function_line < 40, f"Tensor.{name} is attached far from {function.__name__}"
 
 
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def test_every_op_function_sits_beside_its_function_class_and_is_its_tensor_method():
+    """Without a list: a new op whose function is named like its class (Softsign -> softsign) is checked too."""
+    checked = 0
+    for name in ops.__all__:
+        op = getattr(ops, name)
+        if not (isinstance(op, type) and issubclass(op, mg.Function)):
+            continue
+        function = getattr(ops, _snake(name), None) or getattr(ops, name.lower(), None)
+        if function is None:  # an op reached only through another's function (PowConstant, Power: pow)
+            continue
+        assert _file(function) == _file(op), f"{function.__name__} is not defined beside {name}"
+        method = getattr(Tensor, function.__name__, None)
+        assert method is None or method is function, f"Tensor.{function.__name__} is not {function.__name__}"
+        checked += 1
+    assert checked >= 20
+
+
 def test_mg_and_functional_names_are_the_ops_own_functions():
     for name in F.__all__:
         assert getattr(F, name).__module__.startswith("minigan.ops."), name

@@ -3,7 +3,7 @@
 Each notebook is executed with nbclient in a fresh kernel, from the notebooks/
 folder, with MINIGAN_QUICK=1 (shorter trainings) and this checkout first on
 the kernel's PYTHONPATH. A notebook passes when every cell runs and at least
-one picture was shown inline.
+one picture was shown inline. The kernel gets one BLAS thread (see execute).
 """
 
 import importlib.util
@@ -32,6 +32,11 @@ def execute(path, quick=True):
 
     nb = nbformat.read(str(path), as_version=4)
     env = {"MINIGAN_QUICK": "1" if quick else "0", "MPLBACKEND": "Agg"}
+    # One BLAS thread unless told otherwise: the lessons' matrices are small, and on a shared machine
+    # OpenBLAS's threads spin against the other processes. Measured on this 2-core machine at load ~9:
+    # lesson 5 (default settings) took 171 s wall / 60 s CPU with OpenBLAS's default threads, 21 s / 6 s with one.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = os.environ.get(name, "1")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment

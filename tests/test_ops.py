@@ -151,6 +151,7 @@ UNARY = {
     "tanh": (mg.tanh, np.tanh, -3.0, []),
     "softplus": (mg.softplus, lambda x: np.log1p(np.exp(x)), -4.0, []),
     "log_sigmoid": (mg.log_sigmoid, lambda x: -np.log1p(np.exp(-x)), -4.0, []),
+    "softsign": (mg.softsign, lambda x: x / (1 + np.abs(x)), -4.0, [0.0]),  # d2y/dx2 jumps at 0
 }
 
 
@@ -609,7 +610,7 @@ FLOAT32_OPS = {
     "stack": lambda x: mg.stack([x, x]), "where": lambda x: mg.where(x.data > 0, x, 0.0),
     "clip": lambda x: x.clip(-0.5, 0.5), "maximum": lambda x: mg.maximum(x, 0.1),
     "minimum": lambda x: mg.minimum(x, 0.1), "relu": mg.relu, "leaky_relu": mg.leaky_relu, "sigmoid": mg.sigmoid,
-    "tanh": mg.tanh, "softplus": mg.softplus, "log_sigmoid": mg.log_sigmoid,
+    "tanh": mg.tanh, "softplus": mg.softplus, "log_sigmoid": mg.log_sigmoid, "softsign": mg.softsign,
     "broadcast_to": lambda x: x.broadcast_to((2, 2, 3)),
 }
 
@@ -630,6 +631,7 @@ TORCH_CASES = {  # name: (minigan fn, torch fn (given the torch module), inputs)
     "leaky_relu at 0": (lambda x: mg.leaky_relu(x, 0.2), lambda t: lambda x: t.nn.functional.leaky_relu(x, 0.2),
                         [[-1.0, 0.0, 1.0]]),
     "abs at 0": (mg.abs, lambda t: t.abs, [[-1.0, 0.0, 1.0]]),
+    "softsign": (mg.softsign, lambda t: t.nn.functional.softsign, [[-3.0, -0.5, 0.25, 4.0]]),
     # clip off its bounds only: PyTorch's convention at the bounds changed between versions (ours is tested above)
     "clip": (lambda x: x.clip(0.0, 1.0), lambda t: lambda x: x.clamp(0.0, 1.0), [[-1.0, 0.1, 0.5, 0.9, 2.0]]),
     "max ties": (lambda x: x.max(axis=1), lambda t: lambda x: x.amax(dim=1), [[[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]]),

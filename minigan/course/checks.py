@@ -17,7 +17,7 @@ import minigan as mg
 import minigan.functional as F
 from minigan import backend, nn, optim
 from minigan.backend import xp
-from minigan.course.checking import CheckFailed, compare, fingerprints_near, randn, seeded
+from minigan.course.checking import CheckFailed, fingerprints_near, randn, seeded
 from minigan.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from minigan.tensor import Tensor
 
@@ -584,7 +584,8 @@ def _weights(module):
 
 def _unchanged(module, before, who, during, hint):
     for (name, p), old in zip(module.named_parameters(), before):
-        compare(f"{who}'s {name} after {during} (it must not move)", old, p.data, mistakes=())
+        if not bool(xp.all(p.data == old)):
+            raise CheckFailed(f"{who}'s {name} moved during {during} (it must not move).", hint)
 
 
 def _check_d_step_leaves_g_alone():
@@ -595,7 +596,8 @@ def _check_d_step_leaves_g_alone():
     g_before, d_before = _weights(G), _weights(D)
     discriminator_step(D, G, opt_d, t64(case["real"][0], False), t64(case["z"][0], False), d_loss=_toy_d_loss)
     _grads_untouched(G, "G", "discriminator_step")
-    _unchanged(G, g_before, "G", "discriminator_step", None)
+    _unchanged(G, g_before, "G", "discriminator_step",
+               "D's step updates D only: step opt_d (D's optimiser), never opt_g, and give G no gradient.")
     if all(bool(xp.all(p.data == old)) for p, old in zip(D.parameters(), d_before)):
         raise CheckFailed("after discriminator_step, D's weights have not moved.",
                           "D's step must compute D's loss, backward it and call opt_d.step().")
@@ -609,7 +611,8 @@ def _check_g_step_leaves_d_alone():
     d_before, g_before = _weights(D), _weights(G)
     generator_step(D, G, opt_g, t64(case["z"][0], False), g_loss=_toy_g_loss)
     _grads_untouched(D, "D", "generator_step")
-    _unchanged(D, d_before, "D", "generator_step", None)
+    _unchanged(D, d_before, "D", "generator_step",
+               "G's step updates G only: step opt_g, not opt_d, with D frozen (D.requires_grad_(False)).")
     frozen = [name for name, p in D.named_parameters() if not p.requires_grad]
     if frozen:
         raise CheckFailed(f"after generator_step, D's {', '.join(frozen)} no longer require grad.",

@@ -13,6 +13,7 @@ import minigan.functional as F
 from minigan.backend import xp
 from minigan.course import checks
 from minigan.course.checks import grads_of, t64
+from minigan.ops.conv import im2col
 
 
 def _sig(x):
@@ -38,6 +39,8 @@ def _sigmoid_backward(c, expected):
         ("the chain rule multiplies by the upstream gradient gy; this is y (1 - y) alone.", s * (1 - s)),
         ("this is y (y - 1): the derivative is y (1 - y), positive everywhere.", gy * s * (s - 1)),
         ("this is 1 - y alone, which is d/dx log sigmoid(x); sigmoid's derivative is y (1 - y).", gy * (1 - s)),
+        ("this is y (1 + y): a sign slipped; the derivative of (1 + e^-x)^-1 is y (1 - y).", gy * s * (1 + s)),
+        ("this is 1 - y^2, tanh's derivative; sigmoid's is y (1 - y).", gy * (1 - s * s)),
     ]}
 
 
@@ -189,7 +192,44 @@ def _conv2d_im2col(c, expected):
             out["conv2d y"].append(("the padding is missing: pad the image with p zeros on each side first.", wrong))
         except ValueError:
             pass
+    if s != 1:
+        out["conv2d y"].append(("the stride is ignored: window (i, j) starts at pixel (s i, s j), not (i, j).",
+                                F.conv2d(t64(x, False), t64(w, False), None, 1, p).data))
+    # a column's rows in (a, b, c) order where conv2d_reference's flattened weight expects (c, a, b)
+    n, ch, kh, kw = x.shape[0], x.shape[1], w.shape[2], w.shape[3]
+    cols = im2col(x, (kh, kw), (s, s), (p, p))
+    h_out, w_out = cols.shape[2:]
+    abc = cols.reshape(n, ch, kh, kw, h_out, w_out).transpose(0, 2, 3, 1, 4, 5).reshape(n, -1, h_out * w_out)
+    out["conv2d y"].append((
+        "the rows of a column are ordered (c, a, b), channel first and then the kernel offset, as the weight "
+        "(O, C, k_h, k_w) is flattened; this is (a, b, c).",
+        (w.reshape(w.shape[0], -1) @ abc).reshape(n, w.shape[0], h_out, w_out)))
+    # col2im: dL/dx = col2im(W^T dL/dy); two slips in the adding back
+    gy = c["gy"]
+    g_cols = (w.reshape(w.shape[0], -1).T @ gy.reshape(n, w.shape[0], -1)).reshape(n, ch, kh, kw, h_out, w_out)
+    copied = xp.zeros((n, ch, x.shape[2] + 2 * p, x.shape[3] + 2 * p))
+    for a in range(kh):
+        for b in range(kw):
+            copied[:, :, a : a + s * h_out : s, b : b + s * w_out : s] = g_cols[:, :, a, b]
+    out["conv2d dL/dx"] = [
+        ("col2im copies where it must add: a pixel under several windows gets the sum of their gradients (+=).",
+         copied[:, :, p : p + x.shape[2], p : p + x.shape[3]]),
+    ]
+    if p:
+        out["conv2d dL/dx"].append(("col2im must crop the padding off: return the H x W inside of the padded image.",
+                                    col2im_uncropped(g_cols, x.shape, (kh, kw), s, p)))
     return out
+
+
+def col2im_uncropped(g_cols, shape, kernel, s, p):
+    n, ch, h, w = shape
+    kh, kw = kernel
+    h_out, w_out = g_cols.shape[-2:]
+    padded = xp.zeros((n, ch, h + 2 * p, w + 2 * p))
+    for a in range(kh):
+        for b in range(kw):
+            padded[:, :, a : a + s * h_out : s, b : b + s * w_out : s] += g_cols[:, :, a, b]
+    return padded
 
 
 def _with_grads(fn, arrays):
@@ -273,8 +313,8 @@ def _wgan_clipping(c, expected):
         [c["fake"]]))
     cc = c["c"]
     out["weight after clipping"] = [
-        ("the gradients were clipped instead of the weights: clip_weights_ clips the parameters' values (p.data).",
-         c["weights"]),
+        ("the parameters' values are not clipped: clip p.data itself, in place (not p.grad, and not a copy "
+         "that is thrown away).", c["weights"]),
         ("clipped to [0, c] (or only from above): the box is [-c, c].", xp.clip(c["weights"], 0, cc)),
     ]
     out["weight.grad after clipping"] = [
@@ -448,7 +488,7 @@ def _training_step(c, expected):
                 z = sample_z()
             fake = G(z).detach()
             loss = _toy_d_loss(D(fake), D(real)) if variant == "swapped" else _toy_d_loss(D(real), D(fake))
-            if variant != "no zero_grad":
+            if variant not in ("no zero_grad", "no zero_grad in D"):
                 opt_d.zero_grad()
             loss.backward()
             opt_d.step()
@@ -457,7 +497,7 @@ def _training_step(c, expected):
             z = sample_z()
         D.requires_grad_(False)
         loss = _toy_g_loss(D(G(z)))
-        if variant != "no zero_grad":
+        if variant not in ("no zero_grad", "no zero_grad in G"):
             opt_g.zero_grad()
         loss.backward()
         opt_g.step()
@@ -469,6 +509,8 @@ def _training_step(c, expected):
 
     hints = {
         "no zero_grad": "the gradients accumulate from step to step: call zero_grad() before each backward.",
+        "no zero_grad in D": "D's gradients accumulate from step to step: opt_d.zero_grad() before D's backward.",
+        "no zero_grad in G": "G's gradients accumulate from step to step: opt_g.zero_grad() before G's backward.",
         "swapped": "real and fake are swapped in D's loss: d_loss(D(real), D(fake)).",
         "same real": "every D step must take a fresh real batch (next(real_batches)), not reuse the first.",
         "same z": "every step draws fresh noise (sample_z()), one batch per D step and one for G's step.",

@@ -75,11 +75,13 @@ def render_page(a):
     lines = [f"# Assignment {k}: {a.title}", "", f"**Read first:** [docs/{a.docs}](../{a.docs}) · "
              f"**points:** {a.points} · **check:** `python -m pytest -m {a.name}`", "", "## You write", ""]
     for t in a.targets:
-        if t.delegate:
-            lines.append(f"- {_link(t.path)} `{t.qualname}`: nothing; in the student edition it calls the "
-                         "function you write (it is the fast path of the same formula).")
-        else:
+        if not t.delegate:
             lines.append(f"- {_link(t.path)} `{t.qualname}`: {t.task}.")
+    fast = [t for t in a.targets if t.delegate]
+    if fast:
+        lines += ["", "Not yours: " + ", ".join(f"`{t.qualname}`" for t in fast) + ". These fast helpers of the same "
+                  "formula call the plain version in the student edition (or are not used), so no second copy of "
+                  "the answer is left in it."]
     if a.needs:
         lines += ["", "Do first: " + ", ".join(f"[{n}]({n}.md)" for n in a.needs)
                   + " (this assignment's checks run through that code)."]

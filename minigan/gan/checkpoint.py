@@ -133,10 +133,12 @@ def _state_array(value, kind, name, key, step, path):
 
 def _last_good(path):
     """Words naming the checkpoint that a refused save keeps."""
+    if not os.path.lexists(path):
+        return f"no checkpoint existed at {path} yet"
     try:
         return f"the last good checkpoint {path} (step {int(read_checkpoint(path)['step'])}) is kept"
     except CheckpointError:
-        return f"no checkpoint existed at {path} yet"
+        return f"the file at {path} is left as it was"
 
 
 def _checked_dict(values, what):

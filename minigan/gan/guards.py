@@ -39,13 +39,12 @@ def check_finite(loss, name, step, checkpoint=None):
 # Every numeric flag of every example has its range here, by its name. check_flags refuses a
 # numeric flag that is not listed, so a new flag cannot slip in unchecked (tests/test_guards.py).
 COUNT = ("an integer >= 1", lambda v: isinstance(v, int) and v >= 1)
+PAIR = ("an integer >= 2", lambda v: isinstance(v, int) and v >= 2)
 COUNT_OR_ZERO = ("an integer >= 0", lambda v: isinstance(v, int) and v >= 0)
 RATE = ("a finite number > 0", lambda v: math.isfinite(v) and v > 0)
 WEIGHT = ("a finite number >= 0", lambda v: math.isfinite(v) and v >= 0)
 BETA = ("a number in [0, 1)", lambda v: 0 <= v < 1)
 TARGET = ("a number in (0, 1]", lambda v: 0 < v <= 1)
-
-PAIR = ("an integer >= 2", lambda v: isinstance(v, int) and v >= 2)
 
 FLAG_RULES = {
     # how long, how much: counts (a batch, or the samples measured at the end, needs two: batch norm, a Gaussian fit)
@@ -73,8 +72,8 @@ def check_flags(args, num_samples=None, checkpoint=None):
     * ``--batch-size`` may not exceed ``num_samples``, the size of the data;
     * ``--out`` must be a folder that can be written (it is created if missing), not a file;
     * with ``checkpoint`` (the file name the run writes into ``--out``), a
-      fresh run refuses to replace a checkpoint already there unless
-      ``--overwrite`` is given; ``--resume`` continues from one instead.
+      run refuses to replace a checkpoint already there unless ``--overwrite``
+      is given or it resumes from that very file (``--resume``).
 
     Call it before training; it checks what the end of the run needs too.
     """
@@ -94,10 +93,14 @@ def check_flags(args, num_samples=None, checkpoint=None):
     if out is not None:
         _check_out(out)
         if checkpoint is not None:
-            path = os.path.join(out, checkpoint)
-            if os.path.exists(path) and not getattr(args, "resume", None) and not getattr(args, "overwrite", False):
-                raise TrainingError(f"{path} already holds a checkpoint; continue it with --resume {path}, "
-                                    "replace it with --overwrite, or choose another --out.")
+            path, resume = os.path.join(out, checkpoint), getattr(args, "resume", None)
+            if os.path.exists(path) and not getattr(args, "overwrite", False):
+                if not resume:
+                    raise TrainingError(f"{path} already holds a checkpoint; continue it with --resume {path}, "
+                                        "replace it with --overwrite, or choose another --out.")
+                if os.path.abspath(resume) != os.path.abspath(path):
+                    raise TrainingError(f"{path} holds another run's checkpoint, which resuming {resume} into this "
+                                        "--out would replace; choose another --out, or --overwrite.")
 
 
 def _check_out(out):

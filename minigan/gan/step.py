@@ -12,17 +12,20 @@ r"""The alternating training step of Algorithm 1 (Goodfellow et al., 2014), writ
 Two things keep the players apart, and both are easy to get wrong:
 
 * **D's step must not train G.** The fakes enter D's loss as constants
-  (``G(z).detach()``): no gradient flows back into G's weights, and no graph
-  of G is kept alive for nothing.
+  (made under ``mg.no_grad()``, as every example makes them; ``G(z).detach()``
+  gives the same numbers): no gradient flows back into G's weights, and no
+  graph of G is recorded for nothing.
 * **G's step must not train D.** G's loss is a function of D's weights too;
   freezing D (``D.requires_grad_(False)``) keeps its gradients out of the
   backward pass, and unfreezing it afterwards lets its next step train it.
 
 ``examples/vanilla_gan.py`` writes this loop in its own body so that it reads
-top to bottom; these functions are the same loop as a library, for the
-course's checks and for scripts that want it.
+top to bottom; these functions are the same loop as a library (the tests
+check that they train its networks to the same weights, step for step), for
+the course's checks and for scripts that want it.
 """
 
+import minigan as mg
 from minigan.gan.losses import d_loss_minimax, g_loss
 
 
@@ -31,10 +34,11 @@ def discriminator_step(D, G, opt_d, real, z, d_loss=d_loss_minimax):
 
     :math:`L_D = -\big(\operatorname{mean}\log D(x) + \operatorname{mean}\log(1 - D(G(z)))\big)`
     by default (:func:`minigan.gan.losses.d_loss_minimax`). The fakes are
-    detached, so :math:`\partial L_D/\partial\theta_G` is never computed and
-    G's ``.grad`` stays untouched. Returns the loss (a Tensor).
+    made without a graph, so :math:`\partial L_D/\partial\theta_G` is never
+    computed and G's ``.grad`` stays untouched. Returns the loss (a Tensor).
     """
-    fake = G(z).detach()                               # G(z) as a constant: no gradient into G
+    with mg.no_grad():
+        fake = G(z)                                    # G(z) as a constant: no gradient into G
     loss = d_loss(D(real), D(fake))
     opt_d.zero_grad()
     loss.backward()

@@ -12,6 +12,7 @@ from minigan.nn.layers import (
     Linear,
     ReLU,
     Sigmoid,
+    Softsign,
     Tanh,
     Unflatten,
 )
@@ -21,5 +22,5 @@ from minigan.nn.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 __all__ = [
     "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Embedding", "Flatten", "Identity",
     "LayerNorm", "LeakyReLU", "Linear", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "Tanh", "Unflatten", "dcgan_init_", "init",
+    "Softsign", "Tanh", "Unflatten", "dcgan_init_", "init",
 ]

@@ -123,6 +123,13 @@ class Sigmoid(Module):
         return F.sigmoid(x)
 
 
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x):
+        return F.softsign(x)
+
+
 class Flatten(Module):
     """Merge dimensions start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
 

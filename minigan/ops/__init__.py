@@ -8,7 +8,8 @@ after that function (``Tensor.sigmoid = sigmoid``):
     reduce.py       sum, mean, var, max, min, broadcast_to, sum_to
     shape.py        reshape/view, flatten, squeeze, unsqueeze, permute, transpose, indexing, cat, stack
     arithmetic.py   + - * / neg, pow and **, exp, log, sqrt, abs, clip, where, maximum, minimum, matmul and @
-    activation.py   relu, leaky_relu, sigmoid, tanh, softplus, log_sigmoid, logsumexp, log_softmax, softmax
+    activation.py   relu, leaky_relu, sigmoid, tanh, softplus, log_sigmoid, softsign, logsumexp, log_softmax,
+                    softmax
     nn.py           linear, batch_norm, layer_norm, dropout, embedding, binary_cross_entropy_with_logits
     conv.py         conv2d, conv_transpose2d, conv2d_weight
 
@@ -23,6 +24,7 @@ from minigan.ops.activation import (
     ReLU,
     Sigmoid,
     Softplus,
+    Softsign,
     Tanh,
     leaky_relu,
     log_sigmoid,
@@ -32,6 +34,7 @@ from minigan.ops.activation import (
     sigmoid,
     softmax,
     softplus,
+    softsign,
     tanh,
 )
 from minigan.ops.arithmetic import (  # noqa: A004
@@ -90,11 +93,11 @@ from minigan.ops.shape import (
 __all__ = [
     "Abs", "Add", "BroadcastTo", "Clip", "Concatenate", "Div", "Exp", "GetItem", "IndexAdd", "LeakyReLU", "Log",
     "LogSigmoid", "MatMul", "Max", "Maximum", "Minimum", "Mul", "Neg", "Permute", "PowConstant", "Power", "ReLU",
-    "Reshape", "Sigmoid", "Softplus", "Sqrt", "Sub", "Sum", "Tanh", "Where",
+    "Reshape", "Sigmoid", "Softplus", "Softsign", "Sqrt", "Sub", "Sum", "Tanh", "Where",
     "abs", "add", "broadcast_to", "cat", "clamp", "clip",
     "concatenate", "div", "exp", "flatten",
     "getitem", "leaky_relu", "log", "log_sigmoid", "log_softmax", "logsumexp", "matmul",
     "max", "maximum", "mean", "min", "minimum", "mul", "neg", "permute", "pow", "relu", "reshape", "sigmoid",
-    "softmax", "softplus", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose", "unsqueeze",
-    "var", "where",
+    "softmax", "softplus", "softsign", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to", "tanh", "transpose",
+    "unsqueeze", "var", "where",
 ]

@@ -13,7 +13,7 @@ log_softmax and softmax, built from exp, log, max and sum.
 """
 
 from minigan.backend import xp
-from minigan.ops.arithmetic import exp, log
+from minigan.ops.arithmetic import Abs, exp, log
 from minigan.ops.reduce import kept_shape, normalize_axes, sum
 from minigan.tensor import Function, Tensor, python_number
 
@@ -145,6 +145,28 @@ def log_sigmoid(x):
 
 
 Tensor.log_sigmoid = log_sigmoid
+
+
+class Softsign(Function):
+    r"""y = x / (1 + |x|).    dy/dx = 1 / (1 + |x|)^2.
+
+    Like tanh, it maps onto (-1, 1), but its tails approach the bounds
+    polynomially, not exponentially, so its gradient dies more slowly.
+    """
+
+    def forward(self, x):
+        return x / (1 + xp.abs(x))
+
+    def backward(self, gy):
+        d = 1.0 + Abs.apply(self.inputs[0])  # |x| through Abs, so the second derivative -2 sign(x)/(1+|x|)^3 follows
+        return gy / (d * d)
+
+
+def softsign(x):
+    return Softsign.apply(x)
+
+
+Tensor.softsign = softsign
 
 
 # --------------------------------------------------------------------- softmax and its log

@@ -65,7 +65,7 @@ def sample_fake(n):
 # %%
 D = nn.Sequential(nn.Linear(1, 32), nn.LeakyReLU(0.2), nn.Linear(32, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
 opt = optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
-steps = 400 if QUICK else 2000
+steps = 1200 if QUICK else 2000
 losses = []
 for _ in range(steps):
     x = mg.tensor(data.gaussian_1d(256))

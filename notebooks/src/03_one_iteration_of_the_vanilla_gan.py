@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 import vanilla_gan as example  # noqa: E402  (its build_generator and build_discriminator)
 
 images, _ = load_digits()
-data = images.reshape(len(images), -1)
+data = mg.tensor(images.reshape(len(images), -1))  # (5000, 784): the MLP sees 784 numbers
 mg.manual_seed(0)
 G, D = example.build_generator(), example.build_discriminator()
 opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -57,7 +57,7 @@ print(D)
 # $\sigma(a) - y$ alone finds every number 64 times too large.
 
 # %%
-x = mg.tensor(data[mg.randint(0, len(data), (N,)).numpy()])
+x = data[mg.randint(0, len(data), (N,)).numpy()]  # a batch of real digits
 z = mg.randn(N, latent_dim)
 fake = G(z).detach()
 real_logits, fake_logits = D(x), D(fake)

@@ -50,7 +50,7 @@ lab.widget()
 # One D step, one G step, repeated. We count the modes every stretch.
 
 # %%
-stretch, stretches = (100, 6) if QUICK else (250, 8)
+stretch, stretches = (100, 6) if QUICK else (150, 6)
 history = []
 for _i in range(stretches):
     lab.run(stretch)
@@ -69,7 +69,7 @@ show(lab.draw())
 
 # %%
 before, _, counts_before = coverage(lab, 0.02)
-g_only = 150 if QUICK else 400
+g_only = 150 if QUICK else 200
 for _ in range(g_only):
     lab.g_step()
 captured, quality, counts = coverage(lab, 0.02)
@@ -86,7 +86,7 @@ show(lab.draw(title=f"{g_only} generator steps against a frozen D"))
 # samples per mode show which modes are held.
 
 # %%
-frames, per_frame = (6, 40) if QUICK else (16, 60)
+frames, per_frame = (6, 40) if QUICK else (8, 40)
 gif = lab.animate(OUT / "ring.gif", frames=frames, iterations_per_frame=per_frame)
 show(gif)
 captured, quality, counts = coverage(lab, 0.02)
@@ -101,7 +101,7 @@ print(f"after {lab.g_steps} G steps in all: {captured} of 8 modes; samples per m
 
 # %%
 grid = Lab(lambda n: data.grid_of_gaussians(n), modes=data.grid_modes(), batch_size=256, seed=0)
-grid.run(400 if QUICK else 2000)
+grid.run(400 if QUICK else 800)
 captured, quality, counts = coverage(grid, 0.05)
 print(f"grid: {captured} of 25 modes, {quality:.0%} of samples within 3 std of a mode")
 show(grid.draw())

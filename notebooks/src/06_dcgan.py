@@ -33,7 +33,7 @@ import dcgan as example  # noqa: E402
 
 plt = viz.pyplot()
 mg.manual_seed(0)
-width, latent_dim = (8, 32) if QUICK else (16, 64)
+width, latent_dim = (8, 32) if QUICK else (8, 64)
 G, D = example.build_generator(latent_dim, width), example.build_discriminator(width)
 
 # %% [markdown]
@@ -81,19 +81,20 @@ print("gradcheck conv2d (stride 2, padding 1):",
 # ## A short training run
 #
 # The loop of the vanilla GAN, unchanged; only the networks differ. At this size and budget the
-# samples are strokes, not yet digits; [`examples/dcgan.py`](../examples/dcgan.py) at its defaults
+# samples are still mostly noise, with the first strokes; [`examples/dcgan.py`](../examples/dcgan.py) at its defaults
 # (width 32, 2500 steps, minutes) draws all ten classes (see [the measured results](../docs/results.md)).
 
 # %%
 images, _ = load_digits()
+images = mg.tensor(images)
 opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-steps, batch = (30, 32) if QUICK else (250, 64)
+steps, batch = (30, 32) if QUICK else (120, 32)
 fixed_z = mg.randn(32, latent_dim)
 history = {"loss_D": [], "loss_G": [], "D(x)": [], "D(G(z))": []}
 start = time.perf_counter()
 for _step in range(steps):
-    x = mg.tensor(images[mg.randint(0, len(images), (batch,)).numpy()])
+    x = images[mg.randint(0, len(images), (batch,)).numpy()]
     fake = G(mg.randn(batch, latent_dim)).detach()
     real_logits, fake_logits = D(x), D(fake)
     loss_D = d_loss_minimax(real_logits, fake_logits)

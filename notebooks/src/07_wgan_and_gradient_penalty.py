@@ -121,7 +121,7 @@ mg.manual_seed(1)
 G, C = mlp(2, 2), mlp(2, 1)
 opt_G = optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.9))
 opt_C = optim.Adam(C.parameters(), lr=1e-3, betas=(0.5, 0.9))
-iterations, n_critic, batch = (60, 5, 128) if QUICK else (400, 5, 256)
+iterations, n_critic, batch = (60, 5, 128) if QUICK else (100, 5, 256)
 for _it in range(iterations):
     for _ in range(n_critic):
         x = mg.tensor(data.ring_of_gaussians(batch))

@@ -59,7 +59,7 @@ G = mlp(2 + K, 2)
 D = mlp(2 + K, 1)
 opt_G = optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
 opt_D = optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
-steps, batch = (200, 128) if QUICK else (1500, 256)
+steps, batch = (200, 128) if QUICK else (400, 256)
 for _ in range(steps):
     x, k = labelled_ring(batch)
     y = EYE[k]
@@ -162,7 +162,7 @@ def sample_y(n):
 G_xy, F_yx, D_x, D_y = mlp(2, 2, 32), mlp(2, 2, 32), mlp(2, 1, 32), mlp(2, 1, 32)
 opt_maps = optim.Adam([*G_xy.parameters(), *F_yx.parameters()], lr=1e-3, betas=(0.5, 0.999))
 opt_critics = optim.Adam([*D_x.parameters(), *D_y.parameters()], lr=1e-3, betas=(0.5, 0.999))
-cycle_steps = 200 if QUICK else 1500
+cycle_steps = 200 if QUICK else 400
 for _ in range(cycle_steps):
     x, y = labelled_ring(batch)[0], sample_y(batch)
     fake_y, fake_x = G_xy(x), F_yx(y)

@@ -13,7 +13,8 @@ ndarray page's "Conversion to/from NumPy arrays"):
   :func:`asnumpy` or ``a.get()``. ``a.item()``, ``float(a)``, ``int(a)``,
   ``bool(a)`` and ``a.tolist()`` are allowed, as in CuPy.
 * No mixing: a ``numpy.ndarray`` (or a list) as an operand of an arithmetic
-  operator, a ufunc or a CuPy function raises TypeError. Only
+  operator, a ufunc or a CuPy function raises TypeError (a list where a
+  function such as ``sum`` or ``stack`` wants device arrays, too). Only
   :func:`asarray` / :func:`array` take host data in. Python and NumPy scalars
   mix freely.
 * Reductions and single-element indexing return 0-d arrays, not scalars.
@@ -324,6 +325,17 @@ class _Namespace(_types.ModuleType):
         return _delegate(getattr(self._numpy_module, name), f"{self.__name__}.{name}")
 
 
+# Functions whose first argument is an array: CuPy's take a cupy.ndarray there, not a list.
+_ARRAY_FIRST = {
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "std", "var", "cumsum", "clip",
+    "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "repeat", "tile", "pad", "flip",
+    "rot90", "broadcast_to", "ravel", "sort", "argsort", "unique", "bincount", "trace", "diag", "round",
+    "zeros_like", "ones_like", "empty_like", "full_like", "any", "all", "eigh", "eigvalsh", "inv", "norm",
+}
+# Functions that take a sequence of arrays: each must be a cupy.ndarray.
+_ARRAY_SEQUENCE = {"stack", "concatenate", "vstack", "hstack", "column_stack", "dstack"}
+
+
 def _delegate(attr, qualified):
     if isinstance(attr, _types.ModuleType):
         return _Namespace(attr, qualified)
@@ -331,8 +343,15 @@ def _delegate(attr, qualified):
         return _Ufunc(attr)
     if isinstance(attr, type) or not callable(attr):
         return attr  # dtypes (float32, ...), dtype, finfo, constants (pi, inf, newaxis)
+    name = qualified.rsplit(".", 1)[-1]
 
     def function(*args, **kwargs):
+        if args and name in _ARRAY_FIRST and isinstance(args[0], (list, tuple)):
+            _host_refused(args[0])
+        if args and name in _ARRAY_SEQUENCE:
+            for item in args[0]:
+                if not isinstance(item, ndarray):
+                    _host_refused(item)
         return _wrap(attr(*_unwrap(args), **_unwrap(kwargs)))
 
     function.__name__ = getattr(attr, "__name__", qualified)
