@@ -369,7 +369,7 @@ def paired_ranking(out, numbers=("modes_captured_strict", "high_quality_fraction
     return lines
 
 
-def write_page(out, page):
+def write_page(out, page, title="The like-for-like benchmark on ring-8 and grid-25: results"):
     """Write ``page`` (markdown): the settings and machines of the records in ``out``, the tables, the rankings,
     and one picture per toy (the samples of the first seed of each row)."""
     from minigan.backend import load_npz
@@ -385,13 +385,14 @@ def write_page(out, page):
                    f"OPENBLAS_NUM_THREADS={r['machine']['blas_threads']}, "
                    f"OPENBLAS_CORETYPE={r['machine'].get('blas_coretype', 'auto')})" for r in records})
     lines = [
-        "# The like-for-like benchmark on ring-8 and grid-25: results",
+        f"# {title}",
         "",
         "Written by `python scripts/benchmark_toys.py summary --out "
         f"{os.path.relpath(out, ROOT)} --page {os.path.relpath(page, ROOT)}` from the records (json) and samples "
         "(npz) in this folder; the protocol and what each number means are in "
-        "[docs/benchmark.md](../../benchmark.md). Every cell is the mean ± standard error over the seeds named in its "
-        "row (se = sample std / sqrt(n)); the seeds with every mode are counted under the lenient (VEEGAN's) and "
+        f"[docs/benchmark.md]({os.path.relpath(ROOT / 'docs' / 'benchmark.md', page.parent)}). "
+        "Every cell is the mean ± standard error over the seeds named in its row (se = sample std / sqrt(n)); "
+        "the seeds with every mode are counted under the lenient (VEEGAN's) and "
         "the strict rule. A \"+ sharpen\" row is the same runs as the row above it, measured again after the "
         "sharpening phase; its generator steps include phase 1.",
         "",
@@ -473,6 +474,7 @@ def parse_args(argv=None):
     p.add_argument("--jobs", type=int, default=1, help="runs at a time, each in its own process, one BLAS thread")
     p.add_argument("--force", action="store_true", help="rerun runs whose record already exists")
     p.add_argument("--against", help="compare: a second study's folder (another machine, another BLAS kernel)")
+    p.add_argument("--title", help="summary: the page's title")
     p.add_argument("--page", help="summary: also write this markdown page (and a picture per toy beside it)")
     args = p.parse_args(argv)
     for name in ("steps", "batch_size", "latent_dim", "width", "depth", "n_critic", "kernels", "kernel_dim",
@@ -563,7 +565,7 @@ def main(argv=None):
     if args.command == "summary":
         print("\n".join(summary_tables(args.out) + paired_ranking(args.out)))
         if args.page:
-            print(f"wrote {write_page(args.out, args.page)}")
+            print(f"wrote {write_page(args.out, args.page, *([args.title] if args.title else []))}")
         return
     # seed by seed, so that a study stopped early has every method on its first seeds
     todo = [(toy, method, seed) for toy in args.toys for seed in args.seeds for method in args.methods
