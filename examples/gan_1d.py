@@ -50,7 +50,7 @@ from minigan import nn, optim
 from minigan.data import gaussian_1d
 from minigan.gan import d_loss_minimax, g_loss
 from minigan.gan.guards import check_finite, check_flags, run_script
-from minigan.viz import plot_history, pyplot, save_gif
+from minigan.viz import plot_history, pyplot, save_animation
 
 DATA_MEAN, DATA_STD = 4.0, 0.5
 X_RANGE = (0.0, 7.0)      # the part of the x axis that is drawn
@@ -204,7 +204,7 @@ def main(argv=None):
         fig.savefig(path, dpi=90)
         pictures.append(path)
 
-    gif = save_gif(frame, len(snaps), os.path.join(args.out, "gan_1d.gif"), fps=args.fps)
+    gif = save_animation(frame, len(snaps), os.path.join(args.out, "gan_1d.gif"), fps=args.fps)
     plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.4))
     chosen = [snaps[round(q * (len(snaps) - 1))] for q in (0.05, 0.2, 0.5, 1.0)]

@@ -73,7 +73,21 @@ given) the plain GAN and each chosen technique on its own (all five if none is
 chosen). It writes ring.png and grid.png (one panel per method, the modes as
 red crosses; the last seed's generator) into --out and prints the table. The
 training loop is train() below; main() runs it once per dataset, method and seed.
-Each of those runs takes well under a minute, so none writes a checkpoint.
+
+The comparison takes minutes, so it writes checkpoint.npz into --out: the run
+in progress (its G, D, optimisers, historical averages and random generator)
+every --checkpoint-every steps and at its end, with the results of the runs
+finished before it. An interrupted comparison continues with the same flags:
+
+    python examples/improved_gan.py --resume runs/improved_gan/checkpoint.npz
+
+The finished runs are not trained again (their numbers and panels come from
+the checkpoint), the interrupted one goes on from its last checkpoint, and the
+table is the one an uninterrupted invocation prints, bit for bit (s/run aside;
+resuming a finished invocation trains nothing and prints its table again).
+Every flag that changes what is trained, --steps included (each run is --steps
+long), must be the checkpoint's, or the resume is refused; a fresh start into
+an --out that holds a checkpoint needs --overwrite.
 """
 
 import argparse
@@ -94,7 +108,8 @@ from minigan.gan import (
     g_loss,
     sample,
 )
-from minigan.gan.guards import check_finite, check_flags, run_script
+from minigan.gan.checkpoint import load_checkpoint, read_checkpoint, read_hparams, save_checkpoint
+from minigan.gan.guards import TrainingError, check_finite, check_flags, hyperparameters, run_script
 from minigan.gan.layers import MinibatchDiscrimination, VirtualBatchNorm
 from minigan.metrics import evaluate_2d_generator
 from minigan.viz import plot_points_2d
@@ -162,7 +177,10 @@ def parse_args(argv=None):
     p.add_argument("--dataset", choices=("ring", "grid", "both"), default="both")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=int, default=1, help="train each method with seeds seed, seed+1, ...; report means")
-    p.add_argument("--out", default="runs/improved_gan", help="directory for the pictures")
+    p.add_argument("--out", default="runs/improved_gan", help="directory for the pictures and the checkpoint")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps of a run")
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue an interrupted invocation from its checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh start)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--compare", action="store_true",
                    help="plain GAN and each chosen technique on its own (the default when no technique is chosen)")
@@ -191,8 +209,23 @@ def method_name(method):
     return " + ".join(SHORT[t] for t in method) or "plain GAN"
 
 
-def train(args, dataset, method, seed, bar):
-    """Train one GAN on ``dataset`` with the techniques in ``method``; returns (G, history)."""
+def run_name(dataset, method, seed):
+    """A run's name, the prefix of its entries in the history and in the checkpoint."""
+    return f"{dataset}/{method_name(method)}/seed {seed}"
+
+
+def checkpoint_hparams(args):
+    """The flags a checkpoint records and a resume must repeat: --steps too, as every run is --steps long."""
+    return {**hyperparameters(args), "steps": args.steps}
+
+
+def train(args, dataset, method, seed, bar, checkpoint=None, kept=None, resume=None):
+    """Train one GAN on ``dataset`` with the techniques in ``method``; returns (G, history, seconds of training).
+
+    Writes ``checkpoint`` every --checkpoint-every steps and at the end, with the
+    entries of ``kept`` (the runs finished before) beside this run's; with
+    ``resume``, continues this run from that checkpoint.
+    """
     sample_real = toy_dataset(dataset).sample
     use = set(method)
     mg.manual_seed(seed)
@@ -200,12 +233,21 @@ def train(args, dataset, method, seed, bar):
     D = Discriminator(args.hidden, args.minibatch_kernels if "minibatch_discrimination" in use else 0, args.kernel_dim)
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.d_lr, betas=(0.5, 0.999))
+    models, state = {"G": G, "D": D}, {"G": opt_G, "D": opt_D}   # state: what a checkpoint keeps beside the weights
     if "historical_averaging" in use:      # theta_bar starts at the initial weights
         average_G, average_D = HistoricalAverage(G.parameters()), HistoricalAverage(D.parameters())
+        state.update(average_G=average_G, average_D=average_D)
     alpha = args.label_smoothing if args.label_smoothing is not None else 0.9
 
+    run, start, seconds = run_name(dataset, method, seed), 0, 0.0
     history = {"loss_D": [], "loss_G": []}
-    for step in range(args.steps):
+    if resume:           # weights, optimisers, averages and the random generator as they were at the checkpoint
+        start, extra = load_checkpoint(resume, models, state, hparams=checkpoint_hparams(args))
+        history = {series: [float(v) for v in extra[f"{run}/{series}"]] for series in history}
+        seconds = float(extra[f"{run}/seconds"])
+        bar.update(start)
+    t0 = time.perf_counter()
+    for step in range(start, args.steps):
         # ---- 1. the discriminator: descend L_D on a real and a fake batch
         x = mg.tensor(sample_real(args.batch_size))                       # x ~ p_data
         z = mg.randn(args.batch_size, args.latent_dim)                    # z ~ N(0, I)
@@ -241,10 +283,54 @@ def train(args, dataset, method, seed, bar):
         if "historical_averaging" in use:
             average_G.update()
 
-        history["loss_D"].append(check_finite(loss_D, "Loss_D", step))
-        history["loss_G"].append(check_finite(loss_G, "Loss_G", step))
+        history["loss_D"].append(check_finite(loss_D, "Loss_D", step, checkpoint))
+        history["loss_G"].append(check_finite(loss_G, "Loss_G", step, checkpoint))
         bar.update(1)
-    return G, history
+        done = step + 1
+        if checkpoint and (done % args.checkpoint_every == 0 or done == args.steps):
+            entries = {f"{run}/{series}": values for series, values in history.items()}
+            entries[f"{run}/seconds"] = seconds + time.perf_counter() - t0
+            save_checkpoint(checkpoint, done, models, state, extra={**(kept or {}), **entries, "run": run},
+                            hparams=checkpoint_hparams(args))
+    return G, history, seconds + time.perf_counter() - t0
+
+
+# ---- the record of a finished run, as flat checkpoint entries "<run>/<name>"
+
+SCORES = ("modes_captured", "high_quality_fraction", "reverse_kl", "n_modes")
+
+
+def record(run, score, history, panel, seconds):
+    """A finished run's entries. A checkpoint holds no NaN, so an undefined reverse KL is left out."""
+    entries = {f"{run}/{name}": score[name] for name in SCORES if not math.isnan(score[name])}
+    entries.update({f"{run}/{series}": values for series, values in history.items()})
+    entries.update({f"{run}/panel": panel, f"{run}/seconds": seconds})
+    return entries
+
+
+def recall(entries, run):
+    """(score, history, panel, seconds) of a finished run from its entries: the inverse of :func:`record`."""
+    score = {name: float(entries.get(f"{run}/{name}", math.nan)) for name in SCORES}
+    score["modes_captured"], score["n_modes"] = int(score["modes_captured"]), int(score["n_modes"])
+    history = {series: [float(v) for v in entries[f"{run}/{series}"]] for series in ("loss_D", "loss_G")}
+    return score, history, entries[f"{run}/panel"], float(entries[f"{run}/seconds"])
+
+
+def read_progress(path, hparams):
+    """The run the checkpoint at ``path`` was training, and the entries of the runs finished before it.
+
+    Refused first when its flags differ from ``hparams``: other flags make
+    other runs (or other runs of the same names), and none may be reused.
+    """
+    saved = read_hparams(path)
+    differ = [f"{name} is {saved.get(name)!r} in the checkpoint but {hparams.get(name)!r} now"
+              for name in sorted(set(saved) | set(hparams)) if saved.get(name) != hparams.get(name)]
+    if differ:
+        raise TrainingError(f"{path} was trained with other hyperparameters ({'; '.join(differ)}), so nothing was "
+                            "loaded; resume with the checkpoint's values, or start a fresh run.")
+    entries = {name[len("extra/"):]: value for name, value in read_checkpoint(path).items()
+               if name.startswith("extra/")}
+    return str(entries.pop("run")), entries
 
 
 def summarise(scores):
@@ -260,10 +346,14 @@ def summarise(scores):
 
 def main(argv=None):
     args = parse_args(argv)
-    check_flags(args)                            # every flag, before any training
+    check_flags(args, checkpoint="checkpoint.npz")   # every flag, before any training; a checkpoint is not replaced
+    checkpoint = os.path.join(args.out, "checkpoint.npz")
     methods = chosen_methods(args)
     datasets = ["ring", "grid"] if args.dataset == "both" else [args.dataset]
     seeds = [args.seed + k for k in range(args.seeds)]
+    in_progress, finished = None, {}          # finished: the entries of the runs done (see record)
+    if args.resume:
+        in_progress, finished = read_progress(args.resume, checkpoint_hparams(args))
 
     metrics, pictures, history, rows = {}, [], {}, []
     bar = tqdm(total=len(datasets) * len(methods) * len(seeds) * args.steps, disable=args.quiet, unit="step")
@@ -273,18 +363,25 @@ def main(argv=None):
         for method in methods:
             name, scores, seconds = method_name(method), [], 0.0
             for seed in seeds:
-                bar.set_description(f"{dataset}: {name} (seed {seed})")
-                t0 = time.perf_counter()
-                G, runs = train(args, dataset, method, seed, bar)
-                seconds += time.perf_counter() - t0
-                scores.append(evaluate_2d_generator(
-                    lambda n: sample(G, mg.randn(n, args.latent_dim)), dataset))  # noqa: B023
+                run = run_name(dataset, method, seed)
+                if f"{run}/panel" in finished:       # finished before the resume: the checkpoint holds its record
+                    bar.update(args.steps)
+                else:
+                    bar.set_description(f"{dataset}: {name} (seed {seed})")
+                    G, runs, took = train(args, dataset, method, seed, bar, checkpoint, finished,
+                                          resume=args.resume if run == in_progress else None)
+                    score = evaluate_2d_generator(lambda n: sample(G, mg.randn(n, args.latent_dim)), dataset)  # noqa: B023
+                    panel = sample(G, mg.randn(1000, args.latent_dim))   # the picture shows the last seed's panel
+                    finished.update(record(run, score, runs, panel.data, took))
+                score, runs, panel, took = recall(finished, run)
+                scores.append(score)
+                seconds += took
                 for series, values in runs.items():
-                    history[f"{dataset}/{name}/seed {seed}/{series}"] = values
+                    history[f"{run}/{series}"] = values
             last = scores[-1]   # the panel shows the generator of the last seed
             title = f"{name}\n{last['modes_captured']}/{last['n_modes']} modes, " \
                     f"{100 * last['high_quality_fraction']:.0f}% HQ"
-            panels[title] = sample(G, mg.randn(1000, args.latent_dim))
+            panels[title] = panel
             row = summarise(scores)
             row.update(dataset=dataset, method=name, seconds=seconds / len(seeds))
             rows.append(row)

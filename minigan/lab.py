@@ -35,14 +35,13 @@ gives buttons in a notebook::
 
 import io
 import os
-import shutil
 
 import minigan as mg
 from minigan import backend, nn, optim
 from minigan.backend import xp
 from minigan.gan import d_loss_minimax, g_loss
 from minigan.tensor import Tensor
-from minigan.viz import pyplot, save_gif
+from minigan.viz import pyplot, save_animation
 
 
 def generator_gradient(D, fake, saturating=False):
@@ -293,24 +292,8 @@ class Lab:
                 self.run(iterations_per_frame, k)
             self.draw(fig=fig, arrows=arrows)
 
-        if path.endswith(".gif"):
-            return save_gif(frame, frames, path, fps=fps, figsize=(10, 4.6), dpi=70)
-        if path.endswith(".mp4"):
-            if shutil.which("ffmpeg") is None:
-                raise RuntimeError("writing an MP4 needs ffmpeg on the PATH; install it, or give a .gif path.")
-            from matplotlib.animation import FFMpegWriter
-
-            plt = pyplot()
-            fig = plt.figure(figsize=(10, 4.6))
-            writer = FFMpegWriter(fps=fps)
-            with writer.saving(fig, path, 90):
-                for i in range(frames):
-                    fig.clf()
-                    frame(fig, i)
-                    writer.grab_frame()
-            plt.close(fig)
-            return path
-        raise ValueError(f"animate writes a .gif or an .mp4, got {path!r}.")
+        dpi = 70 if path.endswith(".gif") else 90
+        return save_animation(frame, frames, path, fps=fps, figsize=(10, 4.6), dpi=dpi)
 
     def widget(self, arrows=None):
         """Buttons for a notebook: one D step, one G step, k iterations, run; the picture is redrawn after each.

@@ -5,6 +5,8 @@ Each drawing function imports matplotlib inside itself, with the Agg backend,
 so ``import minigan.viz`` is cheap and works without a display.
 """
 
+import shutil
+
 from minigan import backend
 from minigan.tensor import Tensor
 
@@ -144,20 +146,30 @@ def plot_points_2d(panels, path, modes=None, title=None, limit=None):
     return path
 
 
-def save_gif(draw_frame, n_frames, path, fps=5, figsize=(6.4, 4.0), dpi=90):
-    """Save an animated GIF: ``draw_frame(fig, i)`` draws frame i (0 <= i < n_frames) on a cleared figure.
+def save_animation(draw_frame, n_frames, path, fps=5, figsize=(6.4, 4.0), dpi=90):
+    """Save an animation: ``draw_frame(fig, i)`` draws frame i (0 <= i < n_frames) on a cleared figure.
 
-    Written with matplotlib's PillowWriter (Pillow comes with matplotlib), so no
-    ffmpeg is needed. ``draw_frame`` may also ``fig.savefig`` the frame as a PNG.
+    A path ending in ``.gif`` is written with matplotlib's PillowWriter (Pillow
+    comes with matplotlib, so no ffmpeg is needed); ``.mp4`` needs ffmpeg on the
+    PATH and says so if it is missing. ``draw_frame`` may also ``fig.savefig``
+    the frame as a PNG.
     """
     plt = pyplot()
-    from matplotlib.animation import PillowWriter
+    from matplotlib.animation import FFMpegWriter, PillowWriter
 
+    path = str(path)
     if n_frames < 1:
-        raise ValueError(f"save_gif needs at least one frame, got n_frames={n_frames}.")
+        raise ValueError(f"save_animation needs at least one frame, got n_frames={n_frames}.")
+    if path.endswith(".gif"):
+        writer = PillowWriter(fps=fps)
+    elif path.endswith(".mp4"):
+        if shutil.which("ffmpeg") is None:
+            raise RuntimeError("writing an MP4 needs ffmpeg on the PATH; install it, or give a .gif path.")
+        writer = FFMpegWriter(fps=fps)
+    else:
+        raise ValueError(f"save_animation writes a .gif or an .mp4, got {path!r}.")
     fig = plt.figure(figsize=figsize)
-    writer = PillowWriter(fps=fps)
-    with writer.saving(fig, str(path), dpi):
+    with writer.saving(fig, path, dpi):
         for i in range(n_frames):
             fig.clf()
             draw_frame(fig, i)

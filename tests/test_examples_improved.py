@@ -7,7 +7,7 @@ from PIL import Image
 from test_examples import load_example
 
 from minigan.gan.guards import TrainingError
-from minigan.viz import save_gif
+from minigan.viz import save_animation
 
 TECHNIQUE_FLAGS = ["--feature-matching", "--minibatch-discrimination", "--label-smoothing",
                    "--virtual-batch-norm", "--historical-averaging"]
@@ -82,16 +82,16 @@ def test_gan_1d_refuses_bad_settings(tmp_path):
         gan_1d.main(["--steps", "3", "--frames", "1", "--out", str(tmp_path), "--quiet"])
 
 
-def test_save_gif_writes_one_frame_per_call(tmp_path):
+def test_save_animation_writes_one_frame_per_call(tmp_path):
     drawn = []
 
     def draw(fig, i):
         fig.add_subplot(1, 1, 1).plot([0, 1], [i, -i])
         drawn.append(i)
 
-    path = save_gif(draw, 4, tmp_path / "a.gif", fps=2, figsize=(2, 2), dpi=40)
+    path = save_animation(draw, 4, tmp_path / "a.gif", fps=2, figsize=(2, 2), dpi=40)
     assert drawn == [0, 1, 2, 3]
     with Image.open(path) as gif:
         assert gif.n_frames == 4
     with pytest.raises(ValueError, match="at least one frame"):
-        save_gif(draw, 0, tmp_path / "b.gif")
+        save_animation(draw, 0, tmp_path / "b.gif")
