@@ -10,6 +10,7 @@ backends, which is what lets the GPU tests compare against NumPy.
 """
 
 import os
+import sys
 
 import numpy
 
@@ -81,8 +82,29 @@ def _keep_freed_memory_for_reuse():
         pass
 
 
-BACKEND = _read_backend_name()
-xp = _import_cupy() if BACKEND == "cupy" else numpy
+def _one_line_if_uncaught():
+    """If a BackendError ends the program, print ``error: <its sentence>`` instead of the import traceback.
+
+    Installed only when the backend cannot be chosen; other exceptions go to
+    the previous hook unchanged, and code that catches the error sees it as usual.
+    """
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        if issubclass(kind, BackendError):
+            print(f"error: {value}", file=sys.stderr)
+        else:
+            previous(kind, value, traceback)
+
+    sys.excepthook = hook
+
+
+try:
+    BACKEND = _read_backend_name()
+    xp = _import_cupy() if BACKEND == "cupy" else numpy
+except BackendError:
+    _one_line_if_uncaught()
+    raise
 if BACKEND == "numpy":
     _keep_freed_memory_for_reuse()
 

@@ -281,3 +281,18 @@ def test_in_range_fancy_indices_still_work_and_add_up_in_backward():
     assert backend.to_numpy(x.grad.data).tolist() == [2.0, 0.0, 1.0]
     mask = x[backend.asarray([True, False, True])]
     assert backend.to_numpy(mask.data).tolist() == [1.0, 3.0]
+
+
+@pytest.mark.parametrize("value, says", [("tpu", "is not a backend minigan knows"), ("cupy", "CuPy")])
+def test_a_script_with_an_unusable_backend_ends_with_one_error_line(value, says):
+    """Not the import traceback: one line naming the variable and the fix, exit status 1."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(MINIGAN_BACKEND=value, PYTHONPATH=str(repo))   # no stand-in on the path: cupy is missing
+    out = subprocess.run([sys.executable, "-c", "import minigan"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    if value == "cupy" and out.returncode == 0:
+        pytest.skip("CuPy is installed and finds a device here")
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: MINIGAN_BACKEND") and says in lines[0], out.stderr
