@@ -141,8 +141,10 @@ def test_cupy_errors_at_import_in_a_fresh_interpreter(tmp_path, package, expecte
     (tmp_path / "cupy" / "__init__.py").write_text(textwrap.dedent(package))
     result = run_python("import minigan", backend_name="CUPY", extra_path=tmp_path)
     assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("minigan.backend.BackendError: MINIGAN_BACKEND=cupy but")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr   # one sentence, not the import traceback
+    last_line = lines[0]
+    assert last_line.startswith("error: MINIGAN_BACKEND=cupy but")
     assert expected in last_line
 
 
@@ -283,16 +285,10 @@ def test_in_range_fancy_indices_still_work_and_add_up_in_backward():
     assert backend.to_numpy(mask.data).tolist() == [1.0, 3.0]
 
 
-@pytest.mark.parametrize("value, says", [("tpu", "is not a backend minigan knows"), ("cupy", "CuPy")])
-def test_a_script_with_an_unusable_backend_ends_with_one_error_line(value, says):
-    """Not the import traceback: one line naming the variable and the fix, exit status 1."""
-    repo = Path(__file__).resolve().parents[1]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(MINIGAN_BACKEND=value, PYTHONPATH=str(repo))   # no stand-in on the path: cupy is missing
-    out = subprocess.run([sys.executable, "-c", "import minigan"], capture_output=True, text=True, env=env,
-                         timeout=60)
-    if value == "cupy" and out.returncode == 0:
-        pytest.skip("CuPy is installed and finds a device here")
-    assert out.returncode == 1
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: MINIGAN_BACKEND") and says in lines[0], out.stderr
+def test_a_script_with_an_unknown_backend_ends_with_one_error_line():
+    """Not the import traceback: one line naming the variable and the valid values, exit status 1."""
+    result = run_python("import minigan", backend_name="tpu")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: MINIGAN_BACKEND='tpu' is not a backend minigan knows; use one of: numpy, cupy."
+    ]
