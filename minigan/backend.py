@@ -254,9 +254,11 @@ _generator = numpy.random.default_rng()
 
 
 def manual_seed(seed):
-    """Seed the generator used by initialisation, data shuffling and noise."""
+    """Seed the generator used by initialisation, data shuffling and noise (``seed``: an integer >= 0)."""
     global _generator
-    _generator = numpy.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)) or seed < 0:
+        raise ValueError(f"manual_seed needs an integer >= 0, got {seed!r}.")
+    _generator = numpy.random.default_rng(int(seed))
     return _generator
 
 

@@ -5,6 +5,8 @@ initialisation and data shuffling read from it, so a seeded run repeats
 (on one machine, with the same BLAS threads).
 """
 
+import operator
+
 from minigan import backend
 from minigan.tensor import Tensor
 
@@ -31,6 +33,13 @@ def randperm(n):
 
 def _shape(shape):
     """Accept both ``randn(2, 3)`` and ``randn((2, 3))``, like PyTorch."""
+    original = shape
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
+        shape = tuple(shape[0])
+    try:
+        shape = tuple(operator.index(n) for n in shape)   # ints, NumPy's ints too; not 1.5
+    except TypeError:
+        shape = None
+    if shape is None or any(n < 0 for n in shape):
+        raise ValueError(f"a shape needs integers >= 0, got {original}.")
     return shape

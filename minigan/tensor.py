@@ -379,6 +379,20 @@ def python_number(value):
     return value.item() if getattr(value, "ndim", None) == 0 else value
 
 
+def real_number(value, what):
+    """``value`` as a finite Python number, or a TypeError/ValueError naming ``what`` (a constant setting of an op).
+
+    For settings such as a slope or a probability: a string, None, a bool or an
+    array is refused in one sentence instead of failing deep inside a comparison.
+    """
+    value = python_number(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number, got {value!r}.")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{what} must be a finite number, got {value}.")
+    return value
+
+
 def _array(value):
     """The array of a Tensor, anything else as it is: the other side of a comparison."""
     return value.data if isinstance(value, Tensor) else value

@@ -505,3 +505,10 @@ def test_functional_losses_match_pytorch():
         torch.tensor(backend.to_numpy(a)), torch.tensor(backend.to_numpy(y))
     )
     assert abs(float(ours.data) - theirs.item()) < 1e-12
+
+
+@pytest.mark.parametrize("make", [lambda: nn.LeakyReLU("a"), lambda: nn.LeakyReLU(None), lambda: nn.Dropout("half"),
+                                  lambda: F.leaky_relu(mg.randn(3), float("nan"))])
+def test_a_setting_that_is_not_a_number_is_refused_in_one_sentence(make):
+    with pytest.raises((TypeError, ValueError), match="must be a (finite )?number"):
+        make()

@@ -1,5 +1,7 @@
 """mg.randn, mg.rand, mg.randint, mg.randperm: Tensors from the one seeded generator."""
 
+import pytest
+
 import minigan as mg
 
 
@@ -20,3 +22,10 @@ def test_randn_can_require_grad_and_take_float64():
     assert x.requires_grad and x.dtype == "float64"
     (x * x).sum().backward()
     assert (x.grad.numpy() == 2 * x.numpy()).all()
+
+
+@pytest.mark.parametrize("draw", [lambda: mg.randn(-1, 2), lambda: mg.rand((2, 1.5)), lambda: mg.manual_seed(-1),
+                                  lambda: mg.manual_seed("abc"), lambda: mg.manual_seed(1.5)])
+def test_a_bad_shape_or_seed_is_refused_in_one_sentence(draw):
+    with pytest.raises(ValueError, match="needs (integers|an integer) >= 0"):
+        draw()

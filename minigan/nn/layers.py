@@ -12,6 +12,7 @@ from minigan.backend import xp
 from minigan.nn import init
 from minigan.nn.module import Module, Parameter, positive_sizes, shape_error
 from minigan.ops.nn import check_dropout_probability
+from minigan.tensor import real_number
 
 DEFAULT_DTYPE = "float32"
 
@@ -100,7 +101,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = real_number(negative_slope, "LeakyReLU's negative_slope")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)

@@ -15,7 +15,7 @@ log_softmax and softmax, built from exp, log, max and sum.
 from minigan.backend import xp
 from minigan.ops.arithmetic import Abs, exp, log
 from minigan.ops.reduce import kept_shape, normalize_axes, sum
-from minigan.tensor import Function, Tensor, python_number
+from minigan.tensor import Function, Tensor, real_number
 
 
 def _stable_log1p_exp_neg_abs(x):
@@ -61,7 +61,7 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyReLU.apply(x, negative_slope=python_number(negative_slope))
+    return LeakyReLU.apply(x, negative_slope=real_number(negative_slope, "leaky_relu's negative_slope"))
 
 
 Tensor.leaky_relu = leaky_relu

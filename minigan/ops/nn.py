@@ -10,7 +10,7 @@ from minigan import backend
 from minigan.backend import xp
 from minigan.ops.activation import softplus
 from minigan.ops.reduce import mean, sum, sum_to
-from minigan.tensor import Function, ShapeError, Tensor, as_tensor, is_grad_enabled
+from minigan.tensor import Function, ShapeError, Tensor, as_tensor, is_grad_enabled, real_number
 
 # --------------------------------------------------------------------- linear
 
@@ -281,6 +281,7 @@ def dropout(x, p=0.5, training=True):
 
 def check_dropout_probability(p):
     """0 <= p <= 1, else a ValueError (F.dropout checks each call; nn.Dropout when it is made)."""
+    p = real_number(p, "the dropout probability p")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, got p={p}.")
 
