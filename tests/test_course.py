@@ -332,6 +332,211 @@ ROUNDS = [
 ]
 
 
+# More wrong answers students write, each with words of the hint that must name it. They are grouped into
+# rounds automatically: one plant per assignment per round, and never a plant of an op together with a plant
+# of an assignment whose checks run through that op (a broken LogSigmoid.backward breaks the GAN losses' checks).
+E = "edit"
+_FM = ("mu_r = mg.mean(f_real.reshape(f_real.shape[0], -1), axis={0})\n"
+       "mu_f = mg.mean(f_fake.reshape(f_fake.shape[0], -1), axis={0})\n")
+_MBD = "n = features.shape[0]\nM = mg.matmul(features, T).reshape(n, {0})\nd = M.unsqueeze(1) - M.unsqueeze(0)\n"
+_ADAM = "b1, b2 = betas\nm = {0} * m + (1 - {0}) * g\nv = {1} * v + (1 - {1}) * g * g\n"
+_LINEAR = ("x, weight = self.inputs[:2]\nrows = g.reshape(-1, g.shape[-1])\n"
+           "out = ({0}, {1})\nreturn out if len(self.inputs) == 2 else out + ({2},)")
+_D_STEP = "{0}\nloss = d_loss(D(real), {1})\n{2}\nreturn loss"
+_G_STEP = "D.requires_grad_(False)\nloss = g_loss(D({0}))\n{1}\nD.requires_grad_(True)\nreturn loss"
+_TRAIN = ("d_losses = []\nfor _ in range({0}):\n"
+          "    {1}d_losses.append(float(discriminator_step(D, G, opt_d, next(real_batches), {2}, d_loss)))\n{3}")
+_G_LAST = "return d_losses, float(generator_step(D, G, opt_g, sample_z(), g_loss))"
+PLANTS = [
+    ("sigmoid_backward", "Sigmoid.backward", "y = self.output\nreturn gy + y * (1 - y)", "this adds them"),
+    ("sigmoid_backward", "Sigmoid.backward", "y = self.output\nreturn gy * (1 - y) * (1 - y)", "(1 - y)^2"),
+    ("leaky_relu_backward", "LeakyReLU.backward",
+     "x = self.inputs[0].data\nslope = (x > 0).astype(x.dtype)\nslope += self.negative_slope\n"
+     "return gy * Tensor(slope)",
+     "1 + negative_slope"),
+    ("leaky_relu_backward", "LeakyReLU.backward",
+     "x = self.inputs[0].data\nreturn gy * Tensor(xp.where(x > 0, 1.0, -self.negative_slope))", "+negative_slope"),
+    ("leaky_relu_backward", "LeakyReLU.backward",
+     "x = self.inputs[0].data\nreturn Tensor(xp.where(x > 0, gy.data, self.negative_slope))", "both branches"),
+    ("softplus_log_sigmoid_backward", "LogSigmoid.backward", "return -gy * Sigmoid.apply(self.inputs[0])",
+     "this is -sigmoid(x)"),
+    ("matmul_broadcast_backward", "MatMul.backward",
+     "a, b = self.inputs\nreturn MatMul.apply(gc, transpose(b, -2, -1)), MatMul.apply(transpose(a, -2, -1), gc)",
+     "broadcast shape"),
+    ("matmul_broadcast_backward", "Linear.backward", _LINEAR.format("g @ weight.T",
+                                                                    "rows.T @ x.reshape(-1, x.shape[-1])",
+                                                                   "rows.sum(0)"), "not g W^T"),
+    ("matmul_broadcast_backward", "Linear.backward", _LINEAR.format("g @ weight", "x.reshape(-1, x.shape[-1]).T @ rows",
+                                                                   "rows.sum(0)"), "the transpose of dL/dW"),
+    ("matmul_broadcast_backward", "Linear.backward", _LINEAR.format("g @ weight", "rows.T @ x.reshape(-1, x.shape[-1])",
+                                                                   "rows.sum(1)"), "not over the output features"),
+    ("matmul_broadcast_backward", "Linear.backward", _LINEAR.format("g @ weight", "rows.T @ x.reshape(-1, x.shape[-1])",
+                                                                   "g.sum(0)"), "every leading axis"),
+    ("matmul_broadcast_backward", "Linear.backward", _LINEAR.format("g @ weight", "g.T @ x", "rows.sum(0)"),
+     "flattened"),
+    ("batchnorm_backward", "Normalize.backward", (E, ("gx = inv_std * (", "gx = (")), "division by sigma"),
+    ("batchnorm_backward", "Normalize.backward",
+     (E, ("gx = inv_std * (h - h_mean - x_hat * h_x_hat_mean)", "gx = (h - h_mean - x_hat * h_x_hat_mean) / inv_std")),
+     "multiplies by sigma"),
+    ("batchnorm_backward", "Normalize.backward", (E, ("mean(h, self.axes, keepdims=True)", "mean(h, 0, keepdims=True)"),
+                                                  ("mean(h * x_hat, self.axes,", "mean(h * x_hat, 0,")),
+     "every normalised axis"),
+    ("batchnorm_backward", "Normalize.backward", (E, ("sum_to(g * x_hat, weight.shape)",
+                                                      "sum_to(g * x, weight.shape)")),
+     "not gy * x"),
+    ("batchnorm_backward", "Normalize.backward", (E, ("h_x_hat_mean = mean(h * x_hat",
+                                                      "h_x_hat_mean = mean(g * x_hat")),
+     "missing in the xhat term"),
+    ("conv2d_im2col", "im2col", (E, ("padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))", "padded = x")),
+     "pad H and W"),
+    ("conv2d_im2col", "im2col", (E, ("padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))",
+                                     "padded = xp.pad(x, ph)")), "not N and C"),
+    ("conv2d_im2col", "im2col", (E, ("a : a + sh * h_out : sh, b : b + sw * w_out : sw]",
+                                     "a : a + h_out, b : b + w_out]")),
+     "do not step by the stride"),
+    ("conv2d_im2col", "col2im", (E, ("return padded[:, :, ph : ph + h, pw : pw + w]",
+                                     "return padded[:, :, ph:-ph, pw:-pw]")),
+     "empty when p = 0"),
+    ("conv2d_im2col", "col2im", (E, ("return padded[:, :, ph : ph + h, pw : pw + w]", "return padded[:, :, :h, :w]")),
+     "top-left"),
+    ("conv2d_im2col", "col2im", (E, ("a : a + sh * h_out : sh, b : b + sw * w_out : sw] +=",
+                                     "a : a + h_out, b : b + w_out] +=")),
+     "col2im ignores the stride"),
+    ("discriminator_loss_gradient", "d_loss_minimax",
+     "return -mg.mean(mg.log_sigmoid(real_logits)) + mg.mean(mg.log_sigmoid(-fake_logits))", "the real term only"),
+    ("discriminator_loss_gradient", "d_loss_minimax",
+     "return -(mg.mean(mg.log_sigmoid(real_logits)) + mg.mean(mg.log_sigmoid(fake_logits)))",
+     "fake term is log D(G(z))"),
+    ("discriminator_loss_gradient", "d_loss_minimax",
+     "return -(mg.mean(mg.log(mg.sigmoid(real_logits))) + mg.mean(mg.log(mg.sigmoid(-fake_logits))))",
+     "log-sigmoid op"),
+    ("discriminator_loss_gradient", "d_loss_minimax",
+     "return -mg.mean(mg.log_sigmoid(real_logits) + mg.log_sigmoid(-fake_logits))", "different sizes"),
+    ("generator_losses", "g_loss", "if saturating:\n    return mg.mean(mg.log(1 - mg.sigmoid(fake_logits)))\n"
+     "return -mg.mean(mg.log_sigmoid(fake_logits))", "log of a sigmoid"),
+    ("generator_losses", "g_loss", "if saturating:\n    return mg.mean(mg.log_sigmoid(-fake_logits))\n"
+     "return -mg.mean(mg.log(mg.sigmoid(fake_logits)))", "log of a sigmoid"),
+    ("generator_losses", "g_loss", "if saturating:\n    return mg.mean(mg.log_sigmoid(fake_logits))\n"
+     "return -mg.mean(mg.log_sigmoid(fake_logits))", "this is log D(G(z))"),
+    ("training_step", "discriminator_step",
+     _D_STEP.format("", "D(G(z)).detach()", "opt_d.zero_grad()\nloss.backward()\nopt_d.step()"), "not D(G(z))"),
+    ("training_step", "discriminator_step",
+     _D_STEP.format("fake = G(z).detach()", "D(fake)", "loss.backward()\nopt_d.zero_grad()\nopt_d.step()"),
+     "zero_grad after backward wipes"),
+    ("training_step", "generator_step", _G_STEP.format("G(z)", "loss.backward()\nopt_g.step()"),
+     "G's gradients accumulate"),
+    ("training_step", "generator_step", _G_STEP.format("G(z).detach()",
+                                                       "opt_g.zero_grad()\nloss.backward()\nopt_g.step()"),
+     "must not be detached"),
+    ("training_step", "train_step", _TRAIN.format("k", "", "sample_z()", "    g = float(generator_step(D, G, opt_g, "
+                                                  "sample_z(), g_loss))\nreturn d_losses, g"), "Algorithm 1 runs k"),
+    ("training_step", "train_step", _TRAIN.format("k + 1", "", "sample_z()", _G_LAST), "Algorithm 1 runs k"),
+    ("training_step", "train_step", _TRAIN.format("k", "z = sample_z()\n    ", "z", "return d_losses, "
+                                                  "float(generator_step(D, G, opt_g, z, g_loss))"), "fresh noise"),
+    ("gradient_penalty", "gradient_penalty",
+     (E, ("squared = mg.sum((g * g).reshape(n, -1), axis=1)", "squared = mg.sum(g * g)")), "whole batch at once"),
+    ("gradient_penalty", "gradient_penalty", (E, ("(norm - 1.0) ** 2", "(norm - 1.0)")), "must be squared"),
+    ("gradient_penalty", "gradient_penalty", (E, ("(norm - 1.0) ** 2", "mg.relu(norm - 1.0) ** 2")), "one-sided"),
+    ("gradient_penalty", "gradient_penalty", (E, ("eps * real.data + (1 - eps) * fake.data", "real.data")),
+     "at the real samples"),
+    ("gradient_penalty", "gradient_penalty", (E, ("eps = backend.rand(*per_sample, dtype=real.dtype)",
+                                                  "eps = backend.rand(*real.shape, dtype=real.dtype)")),
+     "once per sample"),
+    ("gradient_penalty", "gradient_penalty_mlp_by_hand", (E, ("r = (2 * lam / n)", "r = (lam / n)")), "misses the 2"),
+    ("gradient_penalty", "gradient_penalty_mlp_by_hand", (E, ("r = (2 * lam / n)", "r = (2 * lam)")), "misses the 1/N"),
+    ("gradient_penalty", "gradient_penalty_mlp_by_hand", (E, ("xp.where(z > 0, 1.0, slope)",
+                                                              "xp.where(z > 0, 1.0, 0.0)")),
+     "ReLU's"),
+    ("gradient_penalty", "gradient_penalty_mlp_by_hand", (E, ("deltas[l].T @ qs[l]", "qs[l].T @ deltas[l]")),
+     "transposed"),
+    ("gradient_penalty", "gradient_penalty_mlp_by_hand", (E, ("* (norm - 1) * g / norm", "* (norm - 1) * g")),
+     "through the norm"),
+    ("wgan_clipping", "wasserstein_critic_loss", "return mg.mean(fake_scores - real_scores)", "different sizes"),
+    ("wgan_clipping", "wasserstein_critic_loss", "return -mg.mean(real_scores) - mg.mean(fake_scores)",
+     "opposite signs"),
+    ("wgan_clipping", "wasserstein_generator_loss", "return -mg.mean(mg.log_sigmoid(fake_scores))",
+     "not a probability"),
+    ("wgan_clipping", "clip_weights_",
+     "for p in params:\n    if p.ndim > 1:\n        xp.clip(p.data, -c, c, out=p.data)",
+     "biases are not clipped"),
+    ("wgan_clipping", "clip_weights_", "for p in params:\n    xp.minimum(p.data, c, out=p.data)", "only from above"),
+    ("wgan_clipping", "clip_weights_",
+     "for p in params:\n    p.data[...] = p.data / max(1.0, float(abs(p.data).max()) / c)", "rescaled as a whole"),
+    ("feature_matching", "feature_matching_loss", _FM.format(0) + "return mg.sum(mg.abs(mu_r - mu_f))", "L1 distance"),
+    ("feature_matching", "feature_matching_loss", _FM.format(1) + "return mg.sum((mu_r - mu_f) ** 2)", "wrong axis"),
+    ("feature_matching", "feature_matching_loss", "return (mg.mean(f_real) - mg.mean(f_fake)) ** 2",
+     "one number per side"),
+    ("feature_matching", "feature_matching_loss",
+     _FM.format(0).replace("mg.mean(f_real", "mg.mean(f_real.detach()") + "return mg.sum((mu_r - mu_f) ** 2)",
+     "detached"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     _MBD.format("num_kernels, -1") + "return mg.sum(mg.exp(-mg.sum(d * d, axis=3)), axis=1)", "squared L2"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     _MBD.format("-1, num_kernels") + "return mg.sum(mg.exp(-mg.sum(mg.abs(d), axis=2)), axis=1)", "(N, C, B)"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     _MBD.format("num_kernels, -1") + "return mg.sum(mg.exp(-mg.sum(mg.abs(d), axis=2)), axis=1)", "wrong axis"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     _MBD.format("num_kernels, -1") + "return mg.cat([features, mg.sum(mg.exp(-mg.sum(mg.abs(d), axis=3)), axis=1)], "
+     "axis=1)", "return o alone"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     _MBD.format("num_kernels, -1") + "return mg.sum(mg.exp(-mg.mean(mg.abs(d), axis=3)), axis=1)", "not their mean"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2")
+     + "m_hat, v_hat = m / (1 - b1**(t - 1)), v / (1 - b2**(t - 1))\n"
+     "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v", "counted from 0"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2")
+     + "return theta - lr * (m / (1 - b1**t)) / (xp.sqrt(v) + eps), m, v",
+     "only m is bias-corrected"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2")
+     + "return theta - lr * m / (xp.sqrt(v / (1 - b2**t)) + eps), m, v",
+     "only v is bias-corrected"),
+    ("adam_update", "adam_update", _ADAM.format("b2", "b1") + "m_hat, v_hat = m / (1 - b2**t), v / (1 - b1**t)\n"
+     "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v", "swapped"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "m_hat, v_hat = m / (1 - b1)**t, v / (1 - b2)**t\n"
+     "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v", "not by (1 - beta)^t"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)\n"
+     "return theta - lr * m_hat / (v_hat + eps), m, v", "square root of v_hat"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "v_hat = v / (1 - b2**t)\n"
+     "return theta - lr * g / (xp.sqrt(v_hat) + eps), m, v", "raw gradient g"),
+    ("pen_and_paper", "optimal_discriminator", "return 0.5", "equilibrium"),
+    ("pen_and_paper", "optimal_discriminator", "return 0.6", "p_data(x) alone"),
+    ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log2(2 / 3) + 0.5 * math.log2(1 / 3)",
+     "in bits"),
+    ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log(2 / 3) + math.log(1 / 3)",
+     "weighs each x"),
+    ("pen_and_paper", "saturating_gradient", "return -1 / (1 - 1e-4)", "derivative by D"),
+    ("pen_and_paper", "non_saturating_gradient", "return -1 / 1e-4", "derivative by D"),
+    ("pen_and_paper", "transposed_conv_output_size", "return (7 - 1) * 2 + 4", "padding is missing"),
+    ("pen_and_paper", "transposed_conv_output_size", "return (7 - 1) * 2 - 2 + 4 + 1", "output_padding is 0"),
+    ("pen_and_paper", "adam_first_step", "return -0.001 / math.sqrt(0.001)", "only m is bias-corrected"),
+    ("pen_and_paper", "adam_first_step", "return -0.001 * 0.1", "only v is bias-corrected"),
+    ("pen_and_paper", "discriminator_loss_value", "return -(math.log2(0.8) + math.log2(0.7))", "in bits"),
+    ("pen_and_paper", "discriminator_loss_value", "return -(math.log(0.8) + math.log(0.7)) / 2", "half the loss"),
+]
+_RUNS_THROUGH = {  # a plant of the key breaks the checks of these assignments (they run through its op)
+    "sigmoid_backward": {"softplus_log_sigmoid_backward"},
+    "softplus_log_sigmoid_backward": {"discriminator_loss_gradient", "generator_losses", "wgan_clipping"},
+    "matmul_broadcast_backward": {"minibatch_discrimination"},
+}
+
+
+def _grouped(plants):
+    rounds = []
+    for name, qualname, body, words in plants:
+        for round_ in rounds:
+            clash = any(name in _RUNS_THROUGH.get(other, ()) or other in _RUNS_THROUGH.get(name, ())
+                        for other in round_)
+            if name not in round_ and not clash:
+                break
+        else:
+            round_ = {}
+            rounds.append(round_)
+        round_[name] = (qualname, body, words)
+    return rounds
+
+
+ROUNDS += _grouped(PLANTS)
+
+
 def _plant(directory, assignment, qualname, body):
     (target,) = [t for t in assignment.targets if t.qualname == qualname]
     file = directory / target.path

@@ -55,6 +55,11 @@ def _grad_checks(label, fn, make_inputs, second=True):
     def twice():
         with seeded(7):
             inputs = [t64(a) for a in make_inputs()]
+        try:
+            gradcheck(fn, [t64(a.data) for a in inputs])
+        except GradcheckError:
+            raise CheckFailed(f"{label}: the first derivative is already wrong (see the gradcheck and the fixed "
+                              "cases), so the second one cannot be right either.") from None
         _run_gradcheck(gradgradcheck, fn, inputs, "second derivative against finite differences")
 
     checks = [(f"{label}: mg.gradcheck", first)]
@@ -73,6 +78,21 @@ def _run_gradcheck(check, fn, inputs, what):
             hint = ("the gradient is right but differentiating it again is not: build backward from minigan "
                     "ops on Tensors (gy, self.inputs, self.output), not from raw arrays (.data) wrapped as constants.")
         raise CheckFailed([f"{what}:", *lines], hint) from None
+
+
+class _explained:
+    """Turn an error of the graded code whose message contains ``words`` into a CheckFailed naming the likely slip."""
+
+    def __init__(self, words, hint, when=True):
+        self.words, self.hint, self.when = words, hint, when
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if self.when and isinstance(err, (ValueError, RuntimeError)) and self.words in str(err):
+            raise CheckFailed(f"it raised {kind.__name__}: {err}", self.hint) from None
+        return False
 
 
 def away_from_zero(*shape, margin=0.05, scale=1.0):
@@ -141,7 +161,8 @@ Spec("softplus_log_sigmoid_backward", _elementwise_cases([(1,), (2, 3), (4,)], e
 
 _MATMUL_SHAPES = (((2, 3), (3, 4)), ((3, 3), (3, 3)), ((2, 2, 3), (3, 4)), ((2, 3), (4, 3, 2)),
                   ((2, 1, 2, 3), (3, 3, 2)))
-_LINEAR_SHAPES = (((4, 3), 2, True), ((5, 3), 1, True), ((2, 3, 4), 3, False))
+_LINEAR_SHAPES = (((4, 3), 2, True), ((5, 3), 1, True), ((2, 3, 4), 3, False),
+                  ((3, 3), 3, True), ((2, 3, 3), 3, True))  # square: a transposed W or g^T x still fits
 
 
 def _matmul_cases():
@@ -162,10 +183,19 @@ def _matmul_cases():
 
 def _matmul_probe(case):
     if case["kind"] == "matmul":
-        _, (ga, gb) = grads_of(mg.matmul, [case["a"], case["b"]], case["gy"])
+        with _explained("returned a gradient of shape", "this is the broadcast shape: sum each gradient back to its "
+                        "input's shape, over the axes along which that input was broadcast (each copy contributed)."):
+            _, (ga, gb) = grads_of(mg.matmul, [case["a"], case["b"]], case["gy"])
         return {"matmul dL/dA": ga, "matmul dL/dB": gb}
     arrays = [case["x"], case["weight"]] + ([case["bias"]] if "bias" in case else [])
-    _, grads = grads_of(F.linear, arrays, case["gy"])
+    shape = "x".join(map(str, case["x"].shape))
+    with _explained("do not fit",
+                    f"a product's shapes do not fit, and x has more than one leading axis here ({shape}): "
+                    "dL/dx = g W keeps x's shape, and dL/dW = g^T x needs every leading axis of g and x flattened "
+                    "into rows first.", when=case["x"].ndim > 2), \
+         _explained("for its input 2", "dL/db must have b's shape (out_features,): b is added to every row, so sum "
+                    "g over all the rows (every leading axis)."):
+        _, grads = grads_of(F.linear, arrays, case["gy"])
     return dict(zip(("linear dL/dx", "linear dL/dW", "linear dL/db"), grads))
 
 
@@ -230,10 +260,14 @@ def _conv_cases():
 
 def _conv_probe(case):
     s, p = case["stride"], case["padding"]
-    y = F.conv2d(t64(case["x"], False), t64(case["weight"], False), None, s, p)
+    with _explained("could not broadcast", "im2col's windows do not fit the padded image: pad H and W (only those two "
+                    "axes, not N and C) with p zeros on each side before taking the windows."):
+        y = F.conv2d(t64(case["x"], False), t64(case["weight"], False), None, s, p)
     if y.shape != case["gy"].shape:  # a wrong output size: compare the output alone, its shape says the mistake
         return {"conv2d y": y.data}
-    y, (gx, gw) = grads_of(lambda x, w: F.conv2d(x, w, None, s, p), [case["x"], case["weight"]], case["gy"])
+    with _explained("returned a gradient of shape", "col2im's result is not the image's size: crop p pixels off each "
+                    "side, counting from the start (p up to p + H); a slice that ends at -p is empty when p = 0."):
+        y, (gx, gw) = grads_of(lambda x, w: F.conv2d(x, w, None, s, p), [case["x"], case["weight"]], case["gy"])
     t = F.conv_transpose2d(t64(case["gy"], False), t64(case["weight"], False),
                            None, s, p)
     return {"conv2d y": y.data, "conv2d dL/dx": gx, "conv2d dL/dw": gw, "conv_transpose2d y": t.data}
@@ -248,19 +282,25 @@ Spec("conv2d_im2col", _conv_cases, _conv_probe,
 # ------------------------------------------------------------------ the GAN losses
 
 
+_OWN_MEANS = ("the real and the fake batches may have different sizes (N and M): take each term's mean over its own "
+              "batch, then combine the two means; never add the two batches element by element.")
+
+
 def _logit_cases():
     out = []
     for seed, (n, m) in enumerate(((3, 3), (4, 2), (1, 5))):
         with seeded(seed):
             out.append({"a_real": randn(n, scale=2.0), "a_fake": randn(m, scale=2.0)})
     out.append({"a_real": xp.asarray([40.0, -3.0]), "a_fake": xp.asarray([-1.0, 40.0])})  # log(1 - s(40)) = log 0
+    out.append({"a_real": xp.asarray([-800.0, 2.0]), "a_fake": xp.asarray([800.0, -1.0])})  # log s(-800) = log 0
     return out
 
 
 def _d_loss_probe(case):
     from minigan.gan import d_loss_minimax
 
-    loss, (gr, gf) = grads_of(d_loss_minimax, [case["a_real"], case["a_fake"]])
+    with _explained("broadcast", _OWN_MEANS):
+        loss, (gr, gf) = grads_of(d_loss_minimax, [case["a_real"], case["a_fake"]])
     return {"L_D": loss.data, "dL_D/da_real": gr, "dL_D/da_fake": gf}
 
 
@@ -279,6 +319,7 @@ def _g_cases():
         with seeded(seed):
             out.append({"a_fake": randn(n, scale=3.0)})
     out.append({"a_fake": xp.asarray([-9.2, -40.0, 3.0])})  # D(G(z)) ~ 1e-4: where the two losses differ most
+    out.append({"a_fake": xp.asarray([40.0, -800.0, 0.5])})  # log(1 - s(40)) and log s(-800) are log 0
     return out
 
 
@@ -312,7 +353,8 @@ def _wgan_cases():
 def _wgan_probe(case):
     from minigan.gan import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
 
-    loss_c, (gr, gf) = grads_of(wasserstein_critic_loss, [case["real"], case["fake"]])
+    with _explained("broadcast", _OWN_MEANS):
+        loss_c, (gr, gf) = grads_of(wasserstein_critic_loss, [case["real"], case["fake"]])
     loss_g, (gg,) = grads_of(wasserstein_generator_loss, [case["fake"]])
     w, b = nn.Parameter(xp.asarray(case["weights"]).copy()), nn.Parameter(xp.asarray(case["bias"]).copy())
     w.grad = Tensor(xp.asarray(case["grad"]).copy())
@@ -365,6 +407,9 @@ def _mbd_cases():
 def _mbd_probe(case):
     from minigan.gan import minibatch_discrimination
 
+    o = minibatch_discrimination(t64(case["features"], False), t64(case["T"], False), case["num_kernels"])
+    if tuple(getattr(o, "shape", ())) != tuple(case["gy"].shape):  # a wrong shape: compare o alone, its shape says it
+        return {"o": o.data if isinstance(o, Tensor) else o}
     o, (gf, gt) = grads_of(lambda f, t: minibatch_discrimination(f, t, case["num_kernels"]),
                            [case["features"], case["T"]], case["gy"])
     return {"o": o.data, "dL/dfeatures": gf, "dL/dT": gt}
@@ -431,8 +476,31 @@ def _gp_live():
             real, fake = t64(randn(3, 2), False), t64(randn(3, 2), False)
         return gradient_penalty(_tanh_critic(w1, b1, w2), real, fake, eps=xp.asarray([0.2, 0.5, 0.9]))
 
+    def eps_per_sample():
+        seen = []
+
+        def critic(x):
+            seen.append(backend.to_numpy(x.data).copy())
+            return mg.sum((x * x).reshape(x.shape[0], -1), axis=1)
+
+        with seeded(11):
+            real, fake = randn(4, 2, 3), randn(4, 2, 3) + 3.0
+            gradient_penalty(critic, t64(real, False), t64(fake, False))
+        if not seen:
+            raise CheckFailed("with eps=None, the critic was never called.",
+                              "the penalty evaluates the critic at x_hat.")
+        t = (seen[0] - backend.to_numpy(fake)) / backend.to_numpy(real - fake)   # x_hat = t x + (1 - t) G(z)
+        spread = (t.reshape(4, -1).max(axis=1) - t.reshape(4, -1).min(axis=1)).max()
+        if spread > 1e-6 or t.min() < -1e-9 or t.max() > 1 + 1e-9:
+            raise CheckFailed(
+                "with eps=None, x_hat is not eps x + (1 - eps) G(z) with one eps in [0, 1] per sample "
+                f"(within one sample, eps spreads over {spread:.3g}).",
+                "draw eps once per sample, of shape (N, 1, 1, ...), broadcast over the sample's axes: one number "
+                "per element puts x_hat off the line between a real sample and its fake.")
+
     return _grad_checks("the penalty as a function of the critic's weights", penalty_of_weights,
-                        lambda: [randn(2), randn(2), randn(2)], second=False)
+                        lambda: [randn(2), randn(2), randn(2)], second=False) + [
+        ("with eps=None: one eps per sample, x_hat on the line from G(z) to x", eps_per_sample)]
 
 
 Spec("gradient_penalty", _gp_cases, _gp_probe, _gp_live())
@@ -459,6 +527,10 @@ def _adam_probe(case):
     for g in case["grads"]:
         p.grad = Tensor(xp.asarray(g).copy())
         opt.step()
+        if not params and not bool(xp.isfinite(p.data).all()):
+            raise CheckFailed(
+                f"after the first step (t = 1) the parameter holds {p.data.reshape(-1)[:3].tolist()}.",
+                "at t = 1 the bias correction divides by 1 - beta^t = 1 - beta: is t counted from 0 (1 - beta^0 = 0)?")
         state = opt.state.get(0, {})
         params.append(p.data.copy())
         ms.append(xp.asarray(state.get("exp_avg", xp.full(p.shape, float("nan")))).copy())
@@ -600,7 +672,9 @@ def _check_d_step_leaves_g_alone():
                "D's step updates D only: step opt_d (D's optimiser), never opt_g, and give G no gradient.")
     if all(bool(xp.all(p.data == old)) for p, old in zip(D.parameters(), d_before)):
         raise CheckFailed("after discriminator_step, D's weights have not moved.",
-                          "D's step must compute D's loss, backward it and call opt_d.step().")
+                          "D's step must compute D's loss, then opt_d.zero_grad(), loss.backward(), opt_d.step(), "
+                          "in that order: zero_grad after backward wipes the gradient, a step before backward has "
+                          "none.")
 
 
 def _check_g_step_leaves_d_alone():
@@ -609,7 +683,14 @@ def _check_g_step_leaves_d_alone():
     case = _step_cases()[0]
     D, G, _, opt_g = _players(case)
     d_before, g_before = _weights(D), _weights(G)
-    generator_step(D, G, opt_g, t64(case["z"][0], False), g_loss=_toy_g_loss)
+    try:
+        generator_step(D, G, opt_g, t64(case["z"][0], False), g_loss=_toy_g_loss)
+    except RuntimeError as err:
+        if "does not require grad" not in str(err):
+            raise
+        raise CheckFailed(f"generator_step raised: {err}",
+                          "G's loss has no graph back to G's weights: in G's step, G(z) must not be detached or "
+                          "computed under no_grad (only D is frozen).") from None
     _grads_untouched(D, "D", "generator_step")
     _unchanged(D, d_before, "D", "generator_step",
                "G's step updates G only: step opt_g, not opt_d, with D frozen (D.requires_grad_(False)).")
@@ -619,13 +700,40 @@ def _check_g_step_leaves_d_alone():
                           "unfreeze D after G's step (D.requires_grad_(True)), or D never trains again.")
     if all(bool(xp.all(p.data == old)) for p, old in zip(G.parameters(), g_before)):
         raise CheckFailed("after generator_step, G's weights have not moved.",
-                          "G's step must compute G's loss through D, backward it and call opt_g.step().")
+                          "G's step must compute G's loss through D, then opt_g.zero_grad(), loss.backward(), "
+                          "opt_g.step(), in that order; and G(z) must not be detached.")
+
+
+def _check_steps_start_from_zero_gradients():
+    """Leftover gradients (from an earlier step) must not change a step: each step zeroes them first."""
+    from minigan.gan.step import discriminator_step, generator_step
+
+    case = _step_cases()[0]
+    real, z = t64(case["real"][0], False), t64(case["z"][0], False)
+    for who, run in (("D", lambda D, G, od, og: discriminator_step(D, G, od, real, z, d_loss=_toy_d_loss)),
+                     ("G", lambda D, G, od, og: generator_step(D, G, og, z, g_loss=_toy_g_loss))):
+        results = []
+        for leftover in (False, True):
+            D, G, opt_d, opt_g = _players(case)
+            if leftover:
+                for p in (D if who == "D" else G).parameters():
+                    p.grad = Tensor(xp.ones_like(p.data))
+            run(D, G, opt_d, opt_g)
+            results.append(_weights(D if who == "D" else G))
+        if any(not bool(xp.allclose(a, b)) for a, b in zip(*results)):
+            opt = "opt_d" if who == "D" else "opt_g"
+            raise CheckFailed(f"{who}'s step with gradients left over from an earlier step moves {who} differently "
+                              "than from zero gradients.",
+                              f"{who}'s gradients accumulate from step to step: {opt}.zero_grad() before "
+                              f"{who}'s backward.")
 
 
 def _check_k_steps():
     from minigan.gan.step import train_step
 
     for case in _step_cases()[1:]:
+        # three times the batches Algorithm 1 needs, so a loop that takes too many is counted, not cut short
+        case = dict(case, real=xp.concatenate([case["real"]] * 3), z=xp.concatenate([case["z"]] * 3))
         k, log = case["k"], []
         D, G, opt_d, opt_g = _players(case, log)
         real_batches, sample_z = _batches(case, log)
@@ -660,7 +768,8 @@ def _check_k_steps():
 Spec("training_step", _step_cases, _step_probe,
      [("D's step: no gradient reaches G, G's weights do not move", _check_d_step_leaves_g_alone),
       ("G's step: D's weights do not move and get no gradient; D unfrozen afterwards", _check_g_step_leaves_d_alone),
-      ("k discriminator steps per generator step", _check_k_steps)])
+      ("k discriminator steps per generator step", _check_k_steps),
+      ("each step zeroes the gradients left from an earlier one", _check_steps_start_from_zero_gradients)])
 
 
 # ------------------------------------------------------------------ pen and paper (checked by fingerprint)

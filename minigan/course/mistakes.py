@@ -41,6 +41,9 @@ def _sigmoid_backward(c, expected):
         ("this is 1 - y alone, which is d/dx log sigmoid(x); sigmoid's derivative is y (1 - y).", gy * (1 - s)),
         ("this is y (1 + y): a sign slipped; the derivative of (1 + e^-x)^-1 is y (1 - y).", gy * s * (1 + s)),
         ("this is 1 - y^2, tanh's derivative; sigmoid's is y (1 - y).", gy * (1 - s * s)),
+        ("the chain rule multiplies the upstream gradient gy by dy/dx; this adds them.", gy + s * (1 - s)),
+        ("this is (1 - y)^2: the derivative of (1 + e^-x)^-1 is e^-x / (1 + e^-x)^2 = y (1 - y), one factor y "
+         "and one factor 1 - y.", gy * (1 - s) * (1 - s)),
     ]}
 
 
@@ -55,6 +58,11 @@ def _leaky_relu_backward(c, expected):
         ("the chain rule multiplies by the upstream gradient gy; this is dy/dx alone.", xp.where(x > 0, 1.0, a)),
         ("this is gy * y: the gradient is gy times the slope (1 or negative_slope), not times the output.",
          gy * xp.where(x > 0, x, a * x)),
+        ("for x > 0 this slope is 1 + negative_slope: a mask of 1s plus a gives 1 + a where x > 0; the slope "
+         "there is 1.", gy * xp.where(x > 0, 1.0 + a, a)),
+        ("the slope for x <= 0 is +negative_slope, not -negative_slope: y = a x there.", gy * xp.where(x > 0, 1.0, -a)),
+        ("for x <= 0 the gradient is negative_slope * gy: the upstream gradient multiplies both branches.",
+         xp.where(x > 0, gy, a)),
     ]}
 
 
@@ -78,6 +86,8 @@ def _softplus_log_sigmoid_backward(c, expected):
              gy / s),
             ("this is sigmoid'(x); divide it by sigmoid(x) (the log's chain rule).", gy * s * (1 - s)),
             ("the chain rule multiplies by the upstream gradient gy; this is 1 - sigmoid(x) alone.", 1 - s),
+            ("this is -sigmoid(x): log sigmoid(x) = -softplus(-x), and the chain rule through -x turns "
+             "softplus'(-x) = sigmoid(-x) into +sigmoid(-x) = 1 - sigmoid(x).", -gy * s),
         ],
     }
 
@@ -118,7 +128,11 @@ def _matmul_broadcast_backward(c, expected):
                 ("dL/dW sums over the batch: g^T x, not its mean.", lambda: rows.T @ xr / rows.shape[0]),
             ],
             "linear dL/db": [("b is added to every row: dL/db sums g over the rows, not averages.",
-                              lambda: rows.mean(0))],
+                              lambda: rows.mean(0)),
+                             ("dL/db sums g over the rows (the batch, axis 0), not over the output features.",
+                              lambda: rows.sum(1)),
+                             ("dL/db is summed over every leading axis of g (all the rows), not only the first.",
+                              lambda: gy.sum(0))],
         }
     for label, pairs in tries.items():
         for hint, fn in pairs:
@@ -129,16 +143,22 @@ def _matmul_broadcast_backward(c, expected):
     return out
 
 
-def _norm_dx(x, gamma, gy, axes, eps, mean_term=True, xhat_term=True, reduce="mean", xhat_sign=-1.0):
+def _norm_dx(x, gamma, gy, axes, eps, mean_term=True, xhat_term=True, reduce="mean", xhat_sign=-1.0,
+             scale="inv_std", grad_axes=None, gamma_in_xhat_term=True):
     mu = x.mean(axis=axes, keepdims=True)
     inv_std = 1.0 / xp.sqrt(((x - mu) ** 2).mean(axis=axes, keepdims=True) + eps)
     xhat = (x - mu) * inv_std
     g = gamma * gy
+    ra = axes if grad_axes is None else grad_axes
+
     def r(t):
-        return t.mean(axis=axes, keepdims=True) if reduce == "mean" else t.sum(axis=axes, keepdims=True)
+        return t.mean(axis=ra, keepdims=True) if reduce == "mean" else t.sum(axis=ra, keepdims=True)
 
     out = g - r(g) if mean_term else g
-    return inv_std * (out + xhat_sign * xhat * r(g * xhat) if xhat_term else out), xhat
+    if xhat_term:
+        out = out + xhat_sign * xhat * r((g if gamma_in_xhat_term else gy) * xhat)
+    factor = {"inv_std": inv_std, "none": 1.0, "sigma": 1.0 / inv_std}[scale]
+    return factor * out, xhat
 
 
 def _batchnorm_backward(c, expected):
@@ -156,6 +176,10 @@ def _batchnorm_backward(c, expected):
 
     xhat = _norm_dx(x, gamma, gy, axes, eps)[1]
     param_axes = (0,) + tuple(range(2, x.ndim)) if c["kind"] == "batch_norm" else (0,)
+    wrong_axes = []
+    if c["kind"] == "batch_norm" and x.ndim > 2:
+        wrong_axes.append(("the means run over every normalised axis (N, H and W for an image), not over the batch "
+                           "axis alone.", dx(grad_axes=(0,))))
     return {
         "dL/dx": [
             ("sigma = sqrt(var + eps) was treated as a constant: it depends on x too, which adds the term "
@@ -168,8 +192,17 @@ def _batchnorm_backward(c, expected):
             ("the xhat term has the wrong sign: dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma.", dx(xhat_sign=1.0)),
             ("gamma is missing: y = gamma * xhat + beta, so the gradient reaching xhat is gamma * gy.",
              _norm_dx(x, 1.0, gy, axes, eps)[0]),
+            ("the division by sigma = sqrt(var + eps) is missing: dL/dx = (g - mean(g) - xhat mean(g xhat)) / sigma.",
+             dx(scale="none")),
+            ("this multiplies by sigma = sqrt(var + eps) where it divides: dL/dx = (...) / sigma, i.e. times "
+             "1 / sqrt(var + eps).", dx(scale="sigma")),
+            ("gamma is missing in the xhat term: with g = gamma * gy, both means use g, mean(g) and mean(g xhat).",
+             dx(gamma_in_xhat_term=False)),
+            *wrong_axes,
         ],
         "dL/dgamma": [
+            ("dL/dgamma sums gy * xhat, the normalised input, not gy * x (y = gamma xhat + beta).",
+             (gy * x).sum(axis=param_axes).reshape(w.shape)),
             ("dL/dgamma = sum of gy * xhat (y = gamma xhat + beta); xhat is missing.",
              gy.sum(axis=param_axes).reshape(w.shape)),
             ("gamma is shared by the whole batch: sum gy * xhat over it, not mean.",
@@ -204,7 +237,15 @@ def _conv2d_im2col(c, expected):
         "the rows of a column are ordered (c, a, b), channel first and then the kernel offset, as the weight "
         "(O, C, k_h, k_w) is flattened; this is (a, b, c).",
         (w.reshape(w.shape[0], -1) @ abc).reshape(n, w.shape[0], h_out, w_out)))
-    # col2im: dL/dx = col2im(W^T dL/dy); two slips in the adding back
+    if s != 1:  # the output size is right (h_out), but the windows step by 1: window (i, j) reads (i + a, j + b)
+        padded = xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        unstrided = xp.stack([padded[:, :, a : a + h_out, b : b + w_out] for a in range(kh) for b in range(kw)], 2)
+        unstrided = unstrided.reshape(n, ch * kh * kw, h_out * w_out)
+        out["conv2d y"].append((
+            "the windows do not step by the stride: window (i, j) starts at pixel (s i, s j), so the slice of "
+            "offset (a, b) takes every s-th pixel, not h_out neighbours.",
+            (w.reshape(w.shape[0], -1) @ unstrided).reshape(n, w.shape[0], h_out, w_out)))
+    # col2im: dL/dx = col2im(W^T dL/dy); slips in the adding back
     gy = c["gy"]
     g_cols = (w.reshape(w.shape[0], -1).T @ gy.reshape(n, w.shape[0], -1)).reshape(n, ch, kh, kw, h_out, w_out)
     copied = xp.zeros((n, ch, x.shape[2] + 2 * p, x.shape[3] + 2 * p))
@@ -218,6 +259,19 @@ def _conv2d_im2col(c, expected):
     if p:
         out["conv2d dL/dx"].append(("col2im must crop the padding off: return the H x W inside of the padded image.",
                                     col2im_uncropped(g_cols, x.shape, (kh, kw), s, p)))
+        out["conv2d dL/dx"].append(("the crop keeps the top-left H x W of the padded image: the image starts p "
+                                    "pixels in, so crop p pixels off every side.",
+                                    col2im_uncropped(g_cols, x.shape, (kh, kw), s, p)[:, :, : x.shape[2],
+                                                                                      : x.shape[3]]))
+    if s != 1:
+        h, wd = x.shape[2], x.shape[3]
+        unstrided = xp.zeros((n, ch, h + 2 * p + kh, wd + 2 * p + kw))
+        for a in range(kh):
+            for b in range(kw):
+                unstrided[:, :, a : a + h_out, b : b + w_out] += g_cols[:, :, a, b]
+        out["conv2d dL/dx"].append(("col2im ignores the stride: window (i, j)'s values go back to pixels "
+                                    "(s i + a, s j + b), every s-th pixel, as im2col took them.",
+                                    unstrided[:, :, p : p + h, p : p + wd]))
     return out
 
 
@@ -265,6 +319,10 @@ def _discriminator_loss_gradient(c, expected):
          lambda r, f: -(mg.mean(mg.log_sigmoid(r)) - mg.mean(mg.log_sigmoid(f)))),
         ("log(sigmoid(a)) overflows to -inf for a confident D: use the log-sigmoid op.",
          lambda r, f: -(mg.mean(naive_log(r)) + mg.mean(naive_log(-f)))),
+        ("the minus sign covers the real term only: L_D = -(mean log D(x) + mean log(1 - D(G(z)))), both terms "
+         "negated (brackets).", lambda r, f: -mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(-f))),
+        ("the fake term is log D(G(z)), not log(1 - D(G(z))): 1 - sigma(a) = sigma(-a), the fakes' logits enter "
+         "with a minus.", lambda r, f: -(mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(f)))),
     ]
     return _loss_mistakes(["L_D", "dL_D/da_real", "dL_D/da_fake"], variants, [c["a_real"], c["a_fake"]])
 
@@ -280,6 +338,8 @@ def _generator_losses(c, expected):
             ("the sign is flipped: G minimises log(1 - D(G(z))) as it is (it is D who maximises it).",
              lambda a: -mg.mean(mg.log_sigmoid(-a))),
             ("the loss is a mean over the batch, not a sum.", lambda a: mg.sum(mg.log_sigmoid(-a))),
+            ("this is log D(G(z)); the saturating loss is log(1 - D(G(z))) = log sigma(-a), the logit with a minus.",
+             lambda a: mg.mean(mg.log_sigmoid(a))),
         ]),
         ("non-saturating", [
             ("saturating and non-saturating are mixed up: the non-saturating loss (the default) is -log D(G(z)).",
@@ -303,19 +363,33 @@ def _wgan_clipping(c, expected):
           "E[C(G(z))] - E[C(x)].", lambda r, f: mg.mean(r) - mg.mean(f)),
          ("a WGAN critic's score is not a probability: no sigmoid and no log, the loss is linear in the scores.",
           lambda r, f: -(mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(-f)))),
-         ("the loss is a mean over each batch, not a sum.", lambda r, f: mg.sum(f) - mg.sum(r))],
+         ("the loss is a mean over each batch, not a sum.", lambda r, f: mg.sum(f) - mg.sum(r)),
+         ("the two terms need opposite signs: L_C = E[C(G(z))] - E[C(x)], the fakes' mean minus the reals' mean.",
+          lambda r, f: -mg.mean(r) - mg.mean(f))],
         [c["real"], c["fake"]])
     out.update(_loss_mistakes(
         ["L_G", "dL_G/d fake"],
         [("the sign is flipped: G raises the critic's score of its fakes, so its loss is -E[C(G(z))].",
           lambda f: mg.mean(f)),
-         ("the loss is a mean over the batch, not a sum.", lambda f: -mg.sum(f))],
+         ("the loss is a mean over the batch, not a sum.", lambda f: -mg.sum(f)),
+         ("a WGAN critic's score is not a probability: no sigmoid and no log, L_G = -E[C(G(z))] is linear in "
+          "the scores.", lambda f: -mg.mean(mg.log_sigmoid(f)))],
         [c["fake"]]))
     cc = c["c"]
     out["weight after clipping"] = [
         ("the parameters' values are not clipped: clip p.data itself, in place (not p.grad, and not a copy "
          "that is thrown away).", c["weights"]),
         ("clipped to [0, c] (or only from above): the box is [-c, c].", xp.clip(c["weights"], 0, cc)),
+        ("clipped only from above: values below -c must be raised to -c as well, the box is [-c, c].",
+         xp.minimum(c["weights"], cc)),
+        ("the values are rescaled as a whole (divided by their largest size): clipping caps each value on its own, "
+         "w <- min(max(w, -c), c).", c["weights"] / max(1.0, float(abs(c["weights"]).max()) / cc)),
+    ]
+    out["bias after clipping"] = [
+        ("the biases are not clipped: clip every parameter the critic has, biases included, not only the weight "
+         "matrices.", c["bias"]),
+        ("clipped only from above: values below -c must be raised to -c as well, the box is [-c, c].",
+         xp.minimum(c["bias"], cc)),
     ]
     out["weight.grad after clipping"] = [
         ("the gradients were clipped instead of the weights: leave p.grad alone and clip p's values.",
@@ -339,6 +413,15 @@ def _feature_matching(c, expected):
          lambda r, f: mg.sum((flat(r) - flat(f)) ** 2) / r.shape[0]),
         ("the features of a batch are averaged (a mean over the batch), not summed.",
          lambda r, f: mg.sum((mg.sum(flat(r), axis=0) - mg.sum(flat(f), axis=0)) ** 2)),
+        ("this is the L1 distance (absolute values): feature matching takes the squared L2 distance "
+         "||mu_r - mu_f||_2^2.", lambda r, f: mg.sum(mg.abs(mg.mean(flat(r), axis=0) - mg.mean(flat(f), axis=0)))),
+        ("the mean runs over the wrong axis: average over the batch (axis 0), one mean per feature, not over "
+         "each sample's features.", lambda r, f: mg.sum((mg.mean(flat(r), axis=1) - mg.mean(flat(f), axis=1)) ** 2)),
+        ("everything was averaged into one number per side: keep one batch mean per feature (axis 0 only), then "
+         "sum the squared differences over the features.", lambda r, f: (mg.mean(r) - mg.mean(f)) ** 2),
+        ("the real features were detached (or taken as constants): the loss must stay differentiable in both "
+         "inputs; which network trains is the caller's business.",
+         lambda r, f: mg.sum((mg.mean(flat(r.detach()), axis=0) - mg.mean(flat(f), axis=0)) ** 2)),
     ]
     usable = []
     for hint, fn in variants:
@@ -370,30 +453,106 @@ def _minibatch_discrimination(c, expected):
          lambda f_, T_: mg.mean(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)),
         ("c_b = exp(-distance): the minus sign is missing.",
          lambda f_, T_: mg.sum(mg.exp(mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)),
+        ("this is the squared L2 distance: c_b uses the L1 distance, the sum of absolute differences.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sum(diff(f_, T_) ** 2, axis=3)), axis=1)),
+        ("the L1 distance is a sum of absolute differences over the C columns, not their mean.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.mean(mg.abs(diff(f_, T_)), axis=3)), axis=1)),
+        ("M_n = f_n T is reshaped to B rows (kernels) of C numbers, (N, B, C), not (N, C, B): kernel b is a row.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sum(mg.abs(wrong_rows(f_, T_)), axis=2)), axis=1)),
+        ("the L1 distance runs over the wrong axis: sum |M_i,b - M_j,b| over the C columns of each kernel b "
+         "(the last axis), one distance per kernel.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=2)), axis=1)),
+        ("return o alone, one row of B numbers per sample: the layer that uses it concatenates it to the features.",
+         lambda f_, T_: mg.cat([f_, mg.sum(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)], axis=1)),
     ]
+
+    def wrong_rows(f_, T_):
+        m = mg.matmul(f_, T_).reshape(n, -1, b)
+        return m.unsqueeze(1) - m.unsqueeze(0)
+
     out = {"o": [], "dL/dfeatures": [], "dL/dT": []}
     for hint, fn in variants:
+        o = fn(t64(f, False), t64(T, False))
+        if tuple(o.shape) != tuple(gy.shape):  # a wrong shape: the output alone says it
+            out["o"].append((hint, o.data))
+            continue
         o, (gf, gt) = grads_of(fn, [f, T], gy)
         for label, v in zip(out, (o.data, gf, gt)):
             out[label].append((hint, v))
     return out
 
 
+def _penalty_by_hand(c, expected):
+    """Slips in the hand-written penalty of an MLP critic (the docstring's formulas), each with its hint."""
+    layers = sum(1 for k in c if k.startswith("W"))
+    weights = [c[f"W{k}"] for k in range(layers)]
+    biases = [c[f"b{k}"] for k in range(layers)]
+    x_hat, slope, lam = c["x_hat"], c["slope"], c["lam"]
+
+    def by_hand(r_factor=2.0, per_n=True, mask_slope=slope, divide_by_norm=True, transposed=False):
+        n = x_hat.shape[0]
+        h, masks = x_hat, []
+        for W, b in zip(weights[:-1], biases[:-1]):
+            z = h @ W.T + b
+            m = xp.where(z > 0, 1.0, mask_slope)
+            masks.append(m)
+            h = z * m
+        deltas = [None] * layers
+        deltas[-1] = xp.ones((n, 1))
+        for k in range(layers - 2, -1, -1):
+            deltas[k] = (deltas[k + 1] @ weights[k + 1]) * masks[k]
+        g = deltas[0] @ weights[0]
+        norm = xp.sqrt((g * g).sum(axis=1, keepdims=True) + 1e-12)
+        penalty = lam * float(((norm - 1) ** 2).mean())
+        r = (r_factor * lam / (n if per_n else 1)) * (norm - 1) * (g / norm if divide_by_norm else g)
+        qs = [r]
+        for W, m in zip(weights[:-1], masks):
+            qs.append((qs[-1] @ W.T) * m)
+        gw = [(qs[k].T @ deltas[k]) if transposed else (deltas[k].T @ qs[k]) for k in range(layers)]
+        return [xp.asarray(penalty)] + gw
+
+    variants = [
+        ("dP/dg misses the 2 of the square's derivative: d/dg (||g|| - 1)^2 = 2 (||g|| - 1) g / ||g||.",
+         by_hand(r_factor=1.0)),
+        ("dP/dg misses the 1/N of the mean over the samples: r = (2 lam / N) (||g_n|| - 1) g_n / ||g_n||.",
+         by_hand(per_n=False)),
+        ("the chain rule through the norm is missing: d||g||/dg = g / ||g||, so r = (2 lam / N) (||g|| - 1) "
+         "g / ||g||.", by_hand(divide_by_norm=False)),
+        ("the masks are ReLU's: the critic's LeakyReLU has slope `slope` (not 0) where z <= 0.",
+         by_hand(mask_slope=0.0)),
+        ("dP/dW_l is transposed: it has W_l's shape (out, in), delta_l^T q_{l-1} summed over the samples.",
+         by_hand(transposed=True)),
+    ]
+    labels = ["penalty (by hand)"] + [f"dP/dW{k} (by hand)" for k in range(layers)]
+    out = {label: [] for label in labels}
+    for hint, values in variants:
+        for label, v in zip(labels, values):
+            out[label].append((hint, v))
+    return out
+
+
 def _gradient_penalty(c, expected):
     if c["kind"] != "autograd":
-        return {}
+        return _penalty_by_hand(c, expected)
     real, fake, eps, lam = c["real"], c["fake"], c["eps"], c["lam"]
     n = real.shape[0]
     per = (n,) + (1,) * (real.ndim - 1)
     e = eps.reshape(per)
 
-    def penalty(w1, b1, w2, x_hat=None, norm="all", square_root=True, scale=lam, create_graph=True, reduce="mean"):
+    def penalty(w1, b1, w2, x_hat=None, norm="all", square_root=True, scale=lam, create_graph=True, reduce="mean",
+                outer="square"):
         x = t64(e * real + (1 - e) * fake if x_hat is None else x_hat)
         critic = checks._tanh_critic(w1, b1, w2)
         (g,) = mg.grad(mg.sum(critic(x)), x, create_graph=create_graph)
-        sq = mg.sum((g * g).reshape(n, -1), axis=1) if norm == "all" else mg.sum(g * g, axis=-1)
+        if norm == "all":
+            sq = mg.sum((g * g).reshape(n, -1), axis=1)
+        elif norm == "batch":
+            sq = mg.sum(g * g)
+        else:
+            sq = mg.sum(g * g, axis=-1)
         nm = mg.sqrt(sq + 1e-12) if square_root else sq
-        per_sample = (nm - 1.0) ** 2
+        per_sample = {"square": (nm - 1.0) ** 2, "none": nm - 1.0, "one-sided": mg.relu(nm - 1.0) ** 2,
+                      "abs": mg.abs(nm - 1.0)}[outer]
         return scale * (mg.mean(per_sample) if reduce == "mean" else mg.sum(per_sample))
 
     variants = [
@@ -406,6 +565,17 @@ def _gradient_penalty(c, expected):
         ("lambda is missing: P = lam E[(||g|| - 1)^2].", lambda *w: penalty(*w, scale=1.0) if lam != 1 else
          penalty(*w, scale=10.0)),
         ("the penalty is a mean over the samples, not a sum.", lambda *w: penalty(*w, reduce="sum")),
+        ("the norm is taken over the whole batch at once: each sample n has its own gradient norm ||g_n||, "
+         "penalised on its own, then averaged.", lambda *w: penalty(*w, norm="batch")),
+        ("(||g|| - 1) must be squared: P = lam E[(||g|| - 1)^2], a penalty that is never negative.",
+         lambda *w: penalty(*w, outer="none")),
+        ("this is |  ||g|| - 1 |, not its square: P = lam E[(||g|| - 1)^2].", lambda *w: penalty(*w, outer="abs")),
+        ("this is the one-sided penalty max(0, ||g|| - 1)^2: WGAN-GP's is two-sided, (||g|| - 1)^2, which also "
+         "pulls norms below 1 up.", lambda *w: penalty(*w, outer="one-sided")),
+        ("the gradient is taken at the real samples: it must be taken at x_hat = eps x + (1 - eps) G(z), on the "
+         "line between a real and a fake sample.", lambda *w: penalty(*w, x_hat=real)),
+        ("the gradient is taken at the fake samples: it must be taken at x_hat = eps x + (1 - eps) G(z), on the "
+         "line between a real and a fake sample.", lambda *w: penalty(*w, x_hat=fake)),
     ]
     if real.ndim > 2:
         variants.append(("the norm runs over all of a sample's axes, not over its last axis only.",
@@ -437,13 +607,30 @@ def _adam(c, variant):
             m, v = (b1 * m + (1 - b1) * g) / (1 - b1 ** t), (b2 * v + (1 - b2) * g * g) / (1 - b2 ** t)
             mh, vh = m, v
         else:
-            m = b1 * m + (g if variant == "no 1 - b1" else (1 - b1) * g)
+            c1, c2 = (b2, b1) if variant == "betas swapped" else (b1, b2)
+            m = c1 * m + (g if variant == "no 1 - b1" else (1 - c1) * g)
             if variant == "swapped b1":
                 m = (1 - b1) * (m - g) / b1 + b1 * g if b1 else g
-            v = b2 * v + (1 - b2) * (g if variant == "v of g" else g * g)
+            v = c2 * v + (1 - c2) * (g if variant == "v of g" else g * g)
             tt = t + 1 if variant == "t off by one" else t
-            mh, vh = (m, v) if variant == "no correction" else (m / (1 - b1 ** tt), v / (1 - b2 ** tt))
-        denom = xp.sqrt(vh + eps) if variant == "eps inside" else xp.sqrt(vh) + eps
+            if variant == "no correction":
+                mh, vh = m, v
+            elif variant == "(1 - b)^t":
+                mh, vh = m / (1 - c1) ** tt, v / (1 - c2) ** tt
+            else:
+                mh, vh = m / (1 - c1 ** tt), v / (1 - c2 ** tt)
+            if variant == "v uncorrected":
+                vh = v
+            if variant == "m uncorrected":
+                mh = m
+            if variant == "g for m_hat":
+                mh = g
+        if variant == "eps inside":
+            denom = xp.sqrt(vh + eps)
+        elif variant == "no sqrt":
+            denom = vh + eps
+        else:
+            denom = xp.sqrt(vh) + eps
         theta = theta + lr * mh / denom if variant == "uphill" else theta - lr * mh / denom
         ps.append(theta.copy())
         ms.append(m.copy())
@@ -464,6 +651,17 @@ def _adam_update(c, expected):
         "eps inside": "eps is added outside the square root: theta -= lr m_hat / (sqrt(v_hat) + eps).",
         "uphill": "the step goes uphill: theta = theta - lr m_hat / (sqrt(v_hat) + eps).",
         "no weight decay": "weight_decay is ignored: with lambda != 0, g <- g + lambda theta first.",
+        "v uncorrected": "only m is bias-corrected: v needs its correction too, v_hat = v / (1 - beta2^t), "
+                         "and the step divides by sqrt(v_hat).",
+        "m uncorrected": "only v is bias-corrected: m needs its correction too, m_hat = m / (1 - beta1^t), "
+                         "and the step uses m_hat.",
+        "betas swapped": "beta1 and beta2 are swapped: beta1 (0.9) averages g into m, beta2 (0.999) averages g^2 "
+                         "into v.",
+        "(1 - b)^t": "the correction divides by 1 - beta^t (beta to the power t, then 1 minus it), not by "
+                     "(1 - beta)^t.",
+        "no sqrt": "the step divides by the square root of v_hat (an RMS of the gradient), not by v_hat itself.",
+        "g for m_hat": "the step uses the raw gradient g where the averaged m_hat belongs: "
+                       "theta -= lr m_hat / (sqrt(v_hat) + eps).",
     }
     out = {"state exp_avg (m, step by step)": [], "state exp_avg_sq (v, step by step)": [],
            "parameter (step by step)": []}
@@ -487,7 +685,12 @@ def _training_step(c, expected):
             if z is None or variant != "same z":
                 z = sample_z()
             fake = G(z).detach()
-            loss = _toy_d_loss(D(fake), D(real)) if variant == "swapped" else _toy_d_loss(D(real), D(fake))
+            if variant == "swapped":
+                loss = _toy_d_loss(D(fake), D(real))
+            elif variant == "detached scores":
+                loss = _toy_d_loss(D(real), D(fake).detach())
+            else:
+                loss = _toy_d_loss(D(real), D(fake))
             if variant not in ("no zero_grad", "no zero_grad in D"):
                 opt_d.zero_grad()
             loss.backward()
@@ -514,6 +717,8 @@ def _training_step(c, expected):
         "swapped": "real and fake are swapped in D's loss: d_loss(D(real), D(fake)).",
         "same real": "every D step must take a fresh real batch (next(real_batches)), not reuse the first.",
         "same z": "every step draws fresh noise (sample_z()), one batch per D step and one for G's step.",
+        "detached scores": "D's scores on the fakes were detached: detach the fakes G(z) (the input of D), not "
+                           "D(G(z)), or D never learns from its fake term.",
     }
     out = {}
     for variant, hint in hints.items():
@@ -555,30 +760,40 @@ _PEN = {
     "optimal_discriminator": [
         ("p_g is in the numerator: D*(x) = p_data(x) / (p_data(x) + p_g(x)), the probability that x is real.", 0.25),
         ("D* is the ratio p_data / (p_data + p_g), not p_data / p_g.", 3.0),
+        ("1/2 is D* only where p_g = p_data (at the equilibrium); here the densities differ: "
+         "D*(x) = p_data(x) / (p_data(x) + p_g(x)).", 0.5),
+        ("this is p_data(x) alone: D* normalises it, p_data(x) / (p_data(x) + p_g(x)).", 0.6),
     ],
     "value_at_the_optimal_discriminator": [
         ("this is 2 JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 1.5 * math.log(4 / 3)),
         ("this is JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 0.75 * math.log(4 / 3)),
         ("-log 4 is the value only when p_g = p_data; here the two densities differ.", -_LOG4),
         ("the sign of V: V(G, D*) = -log 4 + 2 JSD, at most 0.", 0.9547712524422194),
+        ("this is in bits (log base 2): the question asks for nats, natural logarithms.",
+         math.log2(2 / 3) + 0.5 * math.log2(1 / 3)),
+        ("the expectation over p_g weighs each x by p_g(x) = 1/2 on [0, 2]: E_{p_g}[log(1 - D*)] = "
+         "1/2 log(1/3) on [0, 1] (and 0 on (1, 2], where D* = 0).", math.log(2 / 3) + math.log(1 / 3)),
     ],
     "saturating_gradient": [
         ("the sign: log(1 - sigma(a)) decreases in a, its slope is -sigma(a).", 1e-4),
-        ("this is the non-saturating gradient -(1 - sigma(a)); the saturating one is -sigma(a), tiny here.", -0.9999),
+        ("this is -1: either the non-saturating gradient -(1 - sigma(a)), or the derivative by D, "
+         "d/dD log(1 - D) = -1/(1 - D), instead of by the logit a; the saturating one is -sigma(a), tiny here.",
+         -0.9999),
         ("d/da sigma(a) = sigma(a)(1 - sigma(a)) is the sigmoid's slope; differentiate log(1 - sigma(a)).",
          1e-4 * 0.9999),
     ],
     "non_saturating_gradient": [
         ("this is the saturating gradient -sigma(a); the non-saturating one is -(1 - sigma(a)).", -1e-4),
         ("the sign: -log sigma(a) decreases in a, its slope is -(1 - sigma(a)).", 0.9999),
-        ("this is 1 / sigma(a): the chain rule multiplies by sigma'(a) = sigma(a)(1 - sigma(a)).", -1e4),
+        ("this is -1 / sigma(a), the derivative by D (d/dD -log D = -1/D): the question asks for the derivative "
+         "by the logit a, so multiply by sigma'(a) = sigma(a)(1 - sigma(a)).", -1e4),
     ],
     "transposed_conv_output_size": [
         ("this is the size of a *convolution*'s output; a transposed convolution maps the other way: "
          "H_out = (H - 1) s - 2p + k + output_padding.", 3),
-        ("the padding is taken off both sides: (H - 1) s - 2p + k, not - p.", 15),
+        ("the padding is taken off both sides, 2p, and output_padding is 0 here: H_out = (H - 1) s - 2p + k.", 15),
         ("the padding is subtracted, not added: (H - 1) s - 2p + k.", 18),
-        ("(H - 1) s, not H s: H_out = (H - 1) s - 2p + k.", 16),
+        ("the padding is missing (or H s came where (H - 1) s belongs): H_out = (H - 1) s - 2p + k.", 16),
     ],
     "conv_output_size": [
         ("floor((H + 2p - k) / s) + 1: the padding counts on both sides, and the + 1 (the first window) "
@@ -591,6 +806,10 @@ _PEN = {
          "m_hat = m / (1 - b1^t).", -0.001 * 0.1 / math.sqrt(0.001)),
         ("the sign: Adam steps against the gradient.", 0.001),
         ("Adam's first step does not scale with g: m_hat / sqrt(v_hat) = g / |g| at t = 1.", -0.0005),
+        ("only m is bias-corrected: v_hat = v / (1 - b2^t) as well, and then m_hat / sqrt(v_hat) = g / |g| at t = 1.",
+         -0.001 / math.sqrt(0.001)),
+        ("only v is bias-corrected: m_hat = m / (1 - b1^t) as well, and then m_hat / sqrt(v_hat) = g / |g| at t = 1.",
+         -0.001 * 0.1),
     ],
     "discriminator_loss_value": [
         ("the fake term is log(1 - D(G(z))): D's output on a fake is its probability that the fake is real.",
@@ -599,6 +818,10 @@ _PEN = {
          math.log(0.8) + math.log(0.7)),
         ("log base 10 or 2? The docs' losses are in nats: natural logarithms.",
          -(math.log10(0.8) + math.log10(0.7))),
+        ("this is in bits (log base 2): the docs' losses are in nats, natural logarithms.",
+         -(math.log2(0.8) + math.log2(0.7))),
+        ("this is half the loss: L_D adds the two means, -(mean log D(x) + mean log(1 - D(G(z)))); it does not "
+         "average them.", -(math.log(0.8) + math.log(0.7)) / 2),
     ],
 }
 
