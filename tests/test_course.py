@@ -497,6 +497,32 @@ PLANTS = [
      "return theta - lr * m_hat / (v_hat + eps), m, v", "square root of v_hat"),
     ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "v_hat = v / (1 - b2**t)\n"
      "return theta - lr * g / (xp.sqrt(v_hat) + eps), m, v", "raw gradient g"),
+    ("discriminator_loss_gradient", "d_loss_minimax",
+     "return -(mg.mean(mg.log_sigmoid(real_logits)) + mg.mean(1 - mg.log_sigmoid(fake_logits)))",
+     "goes inside the log"),
+    ("generator_losses", "g_loss", "if saturating:\n    return mg.mean(1 - mg.log_sigmoid(fake_logits))\n"
+     "return -mg.mean(mg.log_sigmoid(fake_logits))", "goes inside the log"),
+    ("feature_matching", "feature_matching_loss", "return mg.mean((f_real - f_fake) ** 2)", "one by one"),
+    ("minibatch_discrimination", "minibatch_discrimination",
+     "n = features.shape[0]\nM = mg.matmul(features, T)\nl1 = mg.sum(mg.abs(M.unsqueeze(1) - M.unsqueeze(0)), axis=2)\n"
+     "return mg.sum(mg.exp(-l1), axis=1)", "must be reshaped"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "m_hat, v_hat = m / 1 - b1**t, v / 1 - b2**t\n"
+     "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), m, v", "bracket"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)\n"
+     "return theta - (lr * m_hat / xp.sqrt(v_hat) + eps), m, v", "added to the whole step"),
+    ("gradient_penalty", "gradient_penalty", (E, ("eps = backend.rand(*per_sample, dtype=real.dtype)",
+                                                  "eps = backend.rand(1, dtype=real.dtype)")), "not one for the whole"),
+    ("matmul_broadcast_backward", "MatMul.backward",
+     "a, b = self.inputs\nreturn sum_to(gc @ b.T, a.shape), sum_to(a.T @ gc, b.shape)", "reverses every axis"),
+    ("batchnorm_backward", "Normalize.backward", (E, ("sum_to(g * x_hat, weight.shape)", "(g * x_hat).sum(0)"),
+                                                  ("sum_to(g, bias.shape)", "g.sum(0)")), "gamma's and beta's shapes"),
+    ("wgan_clipping", "clip_weights_",
+     "for p in params:\n    if p.grad is not None:\n        xp.clip(p.data, -c, c, out=p.data)",
+     "biases are not clipped"),
+    ("pen_and_paper", "optimal_discriminator", "return 0.2 / 0.6", "upside down"),
+    ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log(2 / 3)", "log D*] alone"),
+    ("pen_and_paper", "value_at_the_optimal_discriminator", "return 0.5 * math.log(1 / 3)", "log(1 - D*)] alone"),
+    ("pen_and_paper", "discriminator_loss_value", "return -(math.log(0.2) + math.log(0.7))", "the fakes only"),
     ("pen_and_paper", "optimal_discriminator", "return 0.5", "equilibrium"),
     ("pen_and_paper", "optimal_discriminator", "return 0.6", "p_data(x) alone"),
     ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log2(2 / 3) + 0.5 * math.log2(1 / 3)",

@@ -165,6 +165,10 @@ _LINEAR_SHAPES = (((4, 3), 2, True), ((5, 3), 1, True), ((2, 3, 4), 3, False),
                   ((3, 3), 3, True), ((2, 3, 3), 3, True))  # square: a transposed W or g^T x still fits
 
 
+_BATCHED_T = ("a product's shapes do not fit on a batched input: .T reverses every axis of a tensor with more "
+              "than two; B^T and A^T swap only the last two axes (the matrix axes), the batch axes stay put.")
+
+
 def _matmul_cases():
     out = []
     for seed, (sa, sb) in enumerate(_MATMUL_SHAPES):
@@ -183,8 +187,11 @@ def _matmul_cases():
 
 def _matmul_probe(case):
     if case["kind"] == "matmul":
+        batched = case["a"].ndim > 2 or case["b"].ndim > 2
         with _explained("returned a gradient of shape", "this is the broadcast shape: sum each gradient back to its "
-                        "input's shape, over the axes along which that input was broadcast (each copy contributed)."):
+                        "input's shape, over the axes along which that input was broadcast (each copy contributed)."), \
+             _explained("do not fit", _BATCHED_T, when=batched), \
+             _explained("could not be broadcast", _BATCHED_T, when=batched):
             _, (ga, gb) = grads_of(mg.matmul, [case["a"], case["b"]], case["gy"])
         return {"matmul dL/dA": ga, "matmul dL/dB": gb}
     arrays = [case["x"], case["weight"]] + ([case["bias"]] if "bias" in case else [])
@@ -233,7 +240,9 @@ def _norm_cases():
 
 def _norm_probe(case):
     fn = _bn_eps(case["eps"]) if case["kind"] == "batch_norm" else _ln
-    _, grads = grads_of(fn, [case["x"], case["weight"], case["bias"]], case["gy"])
+    with _explained("returned a gradient of shape", "dL/dgamma and dL/dbeta must have gamma's and beta's shapes: sum "
+                    "over every axis along which they were broadcast (every normalised axis), keeping their own."):
+        _, grads = grads_of(fn, [case["x"], case["weight"], case["bias"]], case["gy"])
     return dict(zip(("dL/dx", "dL/dgamma", "dL/dbeta"), grads))
 
 
@@ -299,7 +308,7 @@ def _logit_cases():
 def _d_loss_probe(case):
     from minigan.gan import d_loss_minimax
 
-    with _explained("broadcast", _OWN_MEANS):
+    with _explained("could not be broadcast", _OWN_MEANS):
         loss, (gr, gf) = grads_of(d_loss_minimax, [case["a_real"], case["a_fake"]])
     return {"L_D": loss.data, "dL_D/da_real": gr, "dL_D/da_fake": gf}
 
@@ -353,7 +362,7 @@ def _wgan_cases():
 def _wgan_probe(case):
     from minigan.gan import clip_weights_, wasserstein_critic_loss, wasserstein_generator_loss
 
-    with _explained("broadcast", _OWN_MEANS):
+    with _explained("could not be broadcast", _OWN_MEANS):
         loss_c, (gr, gf) = grads_of(wasserstein_critic_loss, [case["real"], case["fake"]])
     loss_g, (gg,) = grads_of(wasserstein_generator_loss, [case["fake"]])
     w, b = nn.Parameter(xp.asarray(case["weights"]).copy()), nn.Parameter(xp.asarray(case["bias"]).copy())
@@ -497,6 +506,11 @@ def _gp_live():
                 f"(within one sample, eps spreads over {spread:.3g}).",
                 "draw eps once per sample, of shape (N, 1, 1, ...), broadcast over the sample's axes: one number "
                 "per element puts x_hat off the line between a real sample and its fake.")
+        per_sample = t.reshape(4, -1)[:, 0]
+        if float(per_sample.max() - per_sample.min()) < 1e-12:
+            raise CheckFailed(f"with eps=None, every sample got the same eps ({float(per_sample[0]):.6g}).",
+                              "draw one eps per sample (N numbers, shape (N, 1, 1, ...)), not one for the whole batch: "
+                              "each x_hat is its own random point between its real and its fake sample.")
 
     return _grad_checks("the penalty as a function of the critic's weights", penalty_of_weights,
                         lambda: [randn(2), randn(2), randn(2)], second=False) + [
@@ -530,7 +544,8 @@ def _adam_probe(case):
         if not params and not bool(xp.isfinite(p.data).all()):
             raise CheckFailed(
                 f"after the first step (t = 1) the parameter holds {p.data.reshape(-1)[:3].tolist()}.",
-                "at t = 1 the bias correction divides by 1 - beta^t = 1 - beta: is t counted from 0 (1 - beta^0 = 0)?")
+                "at t = 1 the bias correction divides by 1 - beta^t = 1 - beta: is t counted from 0 (1 - beta^0 = 0), "
+                "or is a bracket missing (v / 1 - beta2^t is v - beta2^t, negative under the square root)?")
         state = opt.state.get(0, {})
         params.append(p.data.copy())
         ms.append(xp.asarray(state.get("exp_avg", xp.full(p.shape, float("nan")))).copy())

@@ -323,6 +323,8 @@ def _discriminator_loss_gradient(c, expected):
          "negated (brackets).", lambda r, f: -mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(-f))),
         ("the fake term is log D(G(z)), not log(1 - D(G(z))): 1 - sigma(a) = sigma(-a), the fakes' logits enter "
          "with a minus.", lambda r, f: -(mg.mean(mg.log_sigmoid(r)) + mg.mean(mg.log_sigmoid(f)))),
+        ("1 - log D(G(z)) is not log(1 - D(G(z))): the 1 - goes inside the log, log(1 - sigma(a)) = log sigma(-a).",
+         lambda r, f: -(mg.mean(mg.log_sigmoid(r)) + mg.mean(1 - mg.log_sigmoid(f)))),
     ]
     return _loss_mistakes(["L_D", "dL_D/da_real", "dL_D/da_fake"], variants, [c["a_real"], c["a_fake"]])
 
@@ -340,6 +342,8 @@ def _generator_losses(c, expected):
             ("the loss is a mean over the batch, not a sum.", lambda a: mg.sum(mg.log_sigmoid(-a))),
             ("this is log D(G(z)); the saturating loss is log(1 - D(G(z))) = log sigma(-a), the logit with a minus.",
              lambda a: mg.mean(mg.log_sigmoid(a))),
+            ("1 - log D(G(z)) is not log(1 - D(G(z))): the 1 - goes inside the log, log(1 - sigma(a)) = log sigma(-a).",
+             lambda a: mg.mean(1 - mg.log_sigmoid(a))),
         ]),
         ("non-saturating", [
             ("saturating and non-saturating are mixed up: the non-saturating loss (the default) is -log D(G(z)).",
@@ -411,6 +415,9 @@ def _feature_matching(c, expected):
          lambda r, f: mg.sqrt(mg.sum((mg.mean(flat(r), axis=0) - mg.mean(flat(f), axis=0)) ** 2))),
         ("average the features over each batch first, then take the distance of the two means.",
          lambda r, f: mg.sum((flat(r) - flat(f)) ** 2) / r.shape[0]),
+        ("this compares the samples one by one (a mean squared error): average each batch's features first, then "
+         "take the squared distance of the two means, summed over the features.",
+         lambda r, f: mg.mean((flat(r) - flat(f)) ** 2)),
         ("the features of a batch are averaged (a mean over the batch), not summed.",
          lambda r, f: mg.sum((mg.sum(flat(r), axis=0) - mg.sum(flat(f), axis=0)) ** 2)),
         ("this is the L1 distance (absolute values): feature matching takes the squared L2 distance "
@@ -462,6 +469,10 @@ def _minibatch_discrimination(c, expected):
         ("the L1 distance runs over the wrong axis: sum |M_i,b - M_j,b| over the C columns of each kernel b "
          "(the last axis), one distance per kernel.",
          lambda f_, T_: mg.sum(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=2)), axis=1)),
+        ("M_n = f_n T must be reshaped into B rows of C numbers (N, B, C): one L1 distance per kernel b, so o has "
+         "B numbers per sample.",
+         lambda f_, T_: mg.sum(mg.exp(-mg.sum(mg.abs(mg.matmul(f_, T_).unsqueeze(1) - mg.matmul(f_, T_).unsqueeze(0)),
+                                              axis=2)), axis=1)),
         ("return o alone, one row of B numbers per sample: the layer that uses it concatenates it to the features.",
          lambda f_, T_: mg.cat([f_, mg.sum(mg.exp(-mg.sum(mg.abs(diff(f_, T_)), axis=3)), axis=1)], axis=1)),
     ]
@@ -625,13 +636,18 @@ def _adam(c, variant):
                 mh = m
             if variant == "g for m_hat":
                 mh = g
+        if variant == "m / 1 - b":
+            mh, vh = m - b1 ** t, v - b2 ** t
         if variant == "eps inside":
             denom = xp.sqrt(vh + eps)
         elif variant == "no sqrt":
             denom = vh + eps
         else:
             denom = xp.sqrt(vh) + eps
-        theta = theta + lr * mh / denom if variant == "uphill" else theta - lr * mh / denom
+        if variant == "eps added to the step":
+            theta = theta - (lr * mh / xp.sqrt(vh) + eps)
+        else:
+            theta = theta + lr * mh / denom if variant == "uphill" else theta - lr * mh / denom
         ps.append(theta.copy())
         ms.append(m.copy())
         vs.append(v.copy())
@@ -660,6 +676,10 @@ def _adam_update(c, expected):
         "(1 - b)^t": "the correction divides by 1 - beta^t (beta to the power t, then 1 minus it), not by "
                      "(1 - beta)^t.",
         "no sqrt": "the step divides by the square root of v_hat (an RMS of the gradient), not by v_hat itself.",
+        "m / 1 - b": "m / 1 - beta1^t is (m / 1) - beta1^t: the correction divides by the whole of (1 - beta1^t) "
+                     "(brackets).",
+        "eps added to the step": "eps belongs in the denominator, sqrt(v_hat) + eps: here it is added to the whole "
+                                 "step (lr m_hat / sqrt(v_hat) + eps, brackets).",
         "g for m_hat": "the step uses the raw gradient g where the averaged m_hat belongs: "
                        "theta -= lr m_hat / (sqrt(v_hat) + eps).",
     }
@@ -763,6 +783,7 @@ _PEN = {
         ("1/2 is D* only where p_g = p_data (at the equilibrium); here the densities differ: "
          "D*(x) = p_data(x) / (p_data(x) + p_g(x)).", 0.5),
         ("this is p_data(x) alone: D* normalises it, p_data(x) / (p_data(x) + p_g(x)).", 0.6),
+        ("this is p_g / p_data, upside down: D*(x) = p_data(x) / (p_data(x) + p_g(x)).", 0.2 / 0.6),
     ],
     "value_at_the_optimal_discriminator": [
         ("this is 2 JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 1.5 * math.log(4 / 3)),
@@ -771,6 +792,8 @@ _PEN = {
         ("the sign of V: V(G, D*) = -log 4 + 2 JSD, at most 0.", 0.9547712524422194),
         ("this is in bits (log base 2): the question asks for nats, natural logarithms.",
          math.log2(2 / 3) + 0.5 * math.log2(1 / 3)),
+        ("this is E_{p_data}[log D*] alone: V also has the term E_{p_g}[log(1 - D*)].", math.log(2 / 3)),
+        ("this is E_{p_g}[log(1 - D*)] alone: V also has the term E_{p_data}[log D*].", 0.5 * math.log(1 / 3)),
         ("the expectation over p_g weighs each x by p_g(x) = 1/2 on [0, 2]: E_{p_g}[log(1 - D*)] = "
          "1/2 log(1/3) on [0, 1] (and 0 on (1, 2], where D* = 0).", math.log(2 / 3) + math.log(1 / 3)),
     ],
@@ -820,6 +843,8 @@ _PEN = {
          -(math.log10(0.8) + math.log10(0.7))),
         ("this is in bits (log base 2): the docs' losses are in nats, natural logarithms.",
          -(math.log2(0.8) + math.log2(0.7))),
+        ("the real term is log D(x) = log 0.8, D's probability that a real sample is real; 1 - D belongs to the "
+         "fakes only.", -(math.log(0.2) + math.log(0.7))),
         ("this is half the loss: L_D adds the two means, -(mean log D(x) + mean log(1 - D(G(z)))); it does not "
          "average them.", -(math.log(0.8) + math.log(0.7)) / 2),
     ],
