@@ -49,8 +49,8 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_digits
 from minigan.gan import auxiliary_classifier_loss, d_loss_minimax, g_loss, sample
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -110,14 +110,8 @@ def parse_args(argv=None):
     p.add_argument("--aux-on-fakes", action="store_true",
                    help="D also learns to classify the fakes (the paper's L_C; see the docstring for why not)")
     p.add_argument("--latent-dim", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/acgan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=250, help="write a sample grid every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=250, help="write the checkpoint every N steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--eval-per-class", type=int, default=100, help="digits per class for the final accuracies")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/acgan", sample_every=250, checkpoint_every=250,
+                  measure=("--eval-per-class", 100, "digits per class for the final accuracies"))
     return p.parse_args(argv)
 
 
@@ -125,8 +119,7 @@ def main(argv=None):
     args = parse_args(argv)
     images, labels = load_digits()                  # (5000, 1, 28, 28) in [-1, 1], and (5000,) classes
     images, labels = mg.tensor(images), mg.tensor(labels)
-    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before training
 
     mg.manual_seed(args.seed)
     G = nn.init.dcgan_init_(Generator(args.latent_dim, args.width))
@@ -135,13 +128,9 @@ def main(argv=None):
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
     grid_labels = mg.tensor([c for c in range(N_CLASSES) for _ in range(N_CLASSES)])   # row c: class c
     grid_z = mg.cat([mg.randn(N_CLASSES, args.latent_dim)] * N_CLASSES, axis=0)        # column j: z_j
+    models, optimizers = {"G": G, "D": D}, {"G": opt_G, "D": opt_D}   # what the checkpoint holds
     history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z,c))", "aux acc real", "aux acc fake")}
-    first = 0
-    if args.resume:
-        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(first, args.steps, args.resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    first = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
     pictures, start = [], time.perf_counter()
 
     for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
@@ -188,8 +177,7 @@ def main(argv=None):
             pictures.append(save_image_grid(samples, path, nrow=N_CLASSES, title=f"ACGAN, step {done}",
                                             row_labels=[str(c) for c in range(N_CLASSES)]))
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
-                            hparams=hyperparameters(args))
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- the final accuracies, with G and D in eval mode (batchnorm on running statistics)

@@ -31,8 +31,8 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss, sample
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -80,14 +80,8 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate for D and G")
     p.add_argument("--latent-dim", type=int, default=100)
     p.add_argument("--embed-dim", type=int, default=10, help="size of the learned label vector")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/cgan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=2000, help="write a sample grid every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=1000, help="write the checkpoint every N steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--eval-per-class", type=int, default=100, help="generated digits per class the classifier reads")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/cgan", sample_every=2000, checkpoint_every=1000,
+                  measure=("--eval-per-class", 100, "generated digits per class the classifier reads"))
     return p.parse_args(argv)
 
 
@@ -95,8 +89,7 @@ def main(argv=None):
     args = parse_args(argv)
     images, labels = load_digits()                  # (5000, 1, 28, 28) in [-1, 1], and (5000,) classes
     images, labels = mg.tensor(images), mg.tensor(labels)
-    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before training
 
     mg.manual_seed(args.seed)
     G, D = ConditionalGenerator(args.latent_dim, args.embed_dim), ConditionalDiscriminator(args.embed_dim)
@@ -105,13 +98,9 @@ def main(argv=None):
     # the picture: row c asks for class c, column j uses noise z_j in every row
     grid_labels = mg.tensor([c for c in range(N_CLASSES) for _ in range(N_CLASSES)])
     grid_z = mg.cat([mg.randn(N_CLASSES, args.latent_dim)] * N_CLASSES, axis=0)
+    models, optimizers = {"G": G, "D": D}, {"G": opt_G, "D": opt_D}   # what the checkpoint holds
     history = {name: [] for name in ("loss_D", "loss_G", "D(x|y)", "D(G(z|y)|y)")}
-    first = 0
-    if args.resume:
-        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(first, args.steps, args.resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    first = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
     pictures, start = [], time.perf_counter()
 
     for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
@@ -150,8 +139,7 @@ def main(argv=None):
             pictures.append(save_image_grid(samples, path, nrow=N_CLASSES, title=f"cGAN, step {done}",
                                             row_labels=[str(c) for c in range(N_CLASSES)]))
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
-                            hparams=hyperparameters(args))
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- does G draw the class it was asked for? The digit classifier reads them.

@@ -67,7 +67,6 @@ on each other and a run can take 10-50 times longer; OPENBLAS_NUM_THREADS=1 avoi
 
 import argparse
 import os
-import time
 
 from tqdm import tqdm
 
@@ -84,8 +83,8 @@ from minigan.gan import (
     identity_loss,
     sample,
 )
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.viz import plot_history, save_image_grid
 
 # ---------------------------------------------------------------- the two domains
@@ -253,13 +252,7 @@ def parse_args(argv=None):
     p.add_argument("--loss", choices=sorted(LOSSES), default="lsgan", help="adversarial loss (the paper: lsgan)")
     p.add_argument("--cycle", type=float, default=10.0, help="lambda of the cycle-consistency loss (the paper: 10)")
     p.add_argument("--identity", type=float, default=0.0, help="lambda_id of the identity loss (0: off)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/cyclegan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=200, help="write a translation picture every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=200, help="write the checkpoint every N steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/cyclegan", sample_every=200, checkpoint_every=200, picture="a translation picture")
     return p.parse_args(argv)
 
 
@@ -269,8 +262,7 @@ def main(argv=None):
     images, labels = mg.tensor(images), mg.tensor(labels)
     to_y, to_upright, build_generator = DOMAINS[args.domain]
     x_size = len(digit_split(len(images))[0]) // 2   # X (and Y) hold half of the classifier's training digits
-    check_flags(args, num_samples=x_size, checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=x_size, checkpoint="checkpoint.npz")   # every flag, before training
     mg.manual_seed(args.seed)
     x_train, y_train, x_test, y_test = make_domains(images, labels, to_y)   # 2250 x and 2250 other y: no pairs
 
@@ -284,12 +276,8 @@ def main(argv=None):
     optimizers = {"GF": opt_GF, "D_X": opt_D_X, "D_Y": opt_D_Y}
 
     names = ("loss_GAN_G", "loss_GAN_F", "loss_cycle", "loss_identity", "loss_D_X", "loss_D_Y")
-    history, pictures, start = {name: [] for name in names}, [], 0
-    if args.resume:
-        start, extra = load_checkpoint(args.resume, models, optimizers,
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(start, args.steps, args.resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    history, pictures = {name: [] for name in names}, []
+    start = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
     bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
         x = x_train[mg.randint(0, len(x_train), (args.batch_size,))]   # x ~ p_X
@@ -355,6 +343,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    run_script(main)
-    print(f"took {time.perf_counter() - t0:.0f} s")
+    run_script(main, timed=True)

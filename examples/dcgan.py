@@ -56,8 +56,16 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss, sample
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import TrainingError, check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import (
+    TrainingError,
+    add_run_flags,
+    check_finite,
+    check_flags,
+    hyperparameters,
+    resume_or_start,
+    run_script,
+)
 from minigan.metrics import digit_metrics
 from minigan.viz import images_by_class, plot_history, save_image_grid
 
@@ -105,14 +113,8 @@ def parse_args(argv=None):
     p.add_argument("--width", type=int, default=32,
                    help="channels of G's last hidden layer and D's first; the reference network uses 64")
     p.add_argument("--latent-dim", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/dcgan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=1000, help="write a sample grid every N generator steps")
-    p.add_argument("--checkpoint-every", type=int, default=1000, help="write the checkpoint every N generator steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--eval-samples", type=int, default=1000, help="generated digits the classifier reads at the end")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/dcgan", sample_every=1000, checkpoint_every=1000, unit="generator steps",
+                  measure=("--eval-samples", 1000, "generated digits the classifier reads at the end"))
     return p.parse_args(argv)
 
 
@@ -120,8 +122,7 @@ def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
     images = mg.tensor(images)
-    check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=len(images), checkpoint="checkpoint.npz")   # every flag, before training
     if args.checkpoint_every % args.g_steps:     # a D step and its --g-steps G steps go into one checkpoint
         raise TrainingError(f"--checkpoint-every counts generator steps and must be a multiple of --g-steps "
                             f"{args.g_steps}, got {args.checkpoint_every}.")
@@ -132,17 +133,13 @@ def main(argv=None):
     opt_G = optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
     fixed_z = mg.randn(64, args.latent_dim)        # the same 64 digits, step after step
+    models, optimizers = {"G": G, "D": D}, {"G": opt_G, "D": opt_D}   # what the checkpoint holds
     history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))")}
-    first = 0
-    if args.resume:
-        first, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(first, args.steps, args.resume)
-        if first % args.g_steps:
-            raise TrainingError(f"{args.resume} stopped at step {first}, between the --g-steps {args.g_steps} "
-                                "generator steps of one discriminator step; resume from a checkpoint at a multiple "
-                                f"of {args.g_steps}.")
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    first = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
+    if first % args.g_steps:
+        raise TrainingError(f"{args.resume} stopped at step {first}, between the --g-steps {args.g_steps} "
+                            "generator steps of one discriminator step; resume from a checkpoint at a multiple "
+                            f"of {args.g_steps}.")
     pictures, start = [], time.perf_counter()
 
     for step in tqdm(range(first, args.steps), initial=first, total=args.steps, disable=args.quiet, unit="step"):
@@ -179,8 +176,7 @@ def main(argv=None):
             samples = sample(G, fixed_z)             # eval mode: batchnorm uses its running statistics
             pictures.append(save_image_grid(samples, path, nrow=8, title=f"DCGAN, step {done}"))
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
-                            hparams=hyperparameters(args))
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     seconds = time.perf_counter() - start
 
     # ---- what the digit classifier reads in the generated digits

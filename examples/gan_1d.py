@@ -41,7 +41,6 @@ its peak early in training); p_g mean 4.02 / 3.99 / 4.02, std 0.50 / 0.53 / 0.50
 import argparse
 import math
 import os
-import time
 
 from tqdm import tqdm
 
@@ -49,7 +48,7 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import gaussian_1d
 from minigan.gan import d_loss_minimax, g_loss
-from minigan.gan.guards import check_finite, check_flags, run_script
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, run_script
 from minigan.viz import plot_history, pyplot, save_animation
 
 DATA_MEAN, DATA_STD = 4.0, 0.5
@@ -97,9 +96,7 @@ def parse_args(argv=None):
     p.add_argument("--hidden", type=int, default=32, help="width of the hidden layers")
     p.add_argument("--frames", type=int, default=30, help="snapshots drawn (denser early in training)")
     p.add_argument("--fps", type=int, default=6, help="frames per second of the GIF")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/gan_1d", help="directory for the pictures")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/gan_1d")              # a short run: no checkpoints
     return p.parse_args(argv)
 
 
@@ -239,6 +236,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    run_script(main)
-    print(f"took {time.perf_counter() - t0:.0f} s")
+    run_script(main, timed=True)

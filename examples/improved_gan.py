@@ -403,6 +403,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    run_script(main)
-    print(f"took {time.perf_counter() - t0:.0f} s")
+    run_script(main, timed=True)

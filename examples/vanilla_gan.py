@@ -20,7 +20,6 @@ diagnostics) and checkpoint.npz into --out.
 
 import argparse
 import os
-import time
 
 from tqdm import tqdm
 
@@ -28,8 +27,8 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_digits
 from minigan.gan import d_loss_minimax, g_loss, sample
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -69,13 +68,7 @@ def parse_args(argv=None):
     p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step (Algorithm 1's k)")
     p.add_argument("--saturating", action="store_true", help="G minimises log(1 - D(G(z))) instead of -log D(G(z))")
     p.add_argument("--latent-dim", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/vanilla_gan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/vanilla_gan", sample_every=500, checkpoint_every=500)
     return p.parse_args(argv)
 
 
@@ -83,8 +76,7 @@ def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
     data = mg.tensor(images.reshape(len(images), -1))   # the MLP sees 784 numbers
-    check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before training
 
     mg.manual_seed(args.seed)
     G, D = build_generator(args.latent_dim), build_discriminator()
@@ -92,12 +84,9 @@ def main(argv=None):
     opt_D = optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
     fixed_z = mg.randn(64, args.latent_dim)         # the same 64 faces of G, step after step
 
-    start, history = 0, {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))", "D accuracy", "|grad G|")}
-    if args.resume:
-        start, extra = load_checkpoint(args.resume, {"G": G, "D": D}, {"G": opt_G, "D": opt_D},
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(start, args.steps, args.resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    models, optimizers = {"G": G, "D": D}, {"G": opt_G, "D": opt_D}   # what the checkpoint holds
+    history = {name: [] for name in ("loss_D", "loss_G", "D(x)", "D(G(z))", "D accuracy", "|grad G|")}
+    start = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
     pictures = []
 
     bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
@@ -145,8 +134,7 @@ def main(argv=None):
             pictures.append(os.path.join(args.out, f"samples_{done:05d}.png"))
             save_image_grid(samples, pictures[-1], title=f"step {done}")
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(checkpoint, done, {"G": G, "D": D}, {"G": opt_G, "D": opt_D}, extra=history,
-                            hparams=hyperparameters(args))
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     bar.close()
     pictures.append(plot_history(history, os.path.join(args.out, "training.png"), title="vanilla GAN on digits"))
 
@@ -162,6 +150,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    run_script(main)
-    print(f"took {time.perf_counter() - t0:.0f} s")
+    run_script(main, timed=True)

@@ -43,7 +43,6 @@ of the class histogram to uniform).
 
 import argparse
 import os
-import time
 
 from tqdm import tqdm
 
@@ -51,8 +50,8 @@ import minigan as mg
 from minigan import nn, optim
 from minigan.data import load_digits
 from minigan.gan import clip_weights_, sample, wasserstein_critic_loss, wasserstein_generator_loss
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import add_run_flags, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.metrics import digit_metrics
 from minigan.viz import plot_history, save_image_grid
 
@@ -85,14 +84,8 @@ def parse_args(argv=None):
     p.add_argument("--n-critic", type=int, default=5, help="critic steps per generator step")
     p.add_argument("--clip", type=float, default=0.01, help="clip the critic's weights into [-clip, clip]")
     p.add_argument("--latent-dim", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/wgan", help="directory for pictures and checkpoints")
-    p.add_argument("--sample-every", type=int, default=500, help="write a sample grid every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
-    p.add_argument("--overwrite", action="store_true", help="replace a checkpoint already in --out (a fresh run)")
-    p.add_argument("--eval-samples", type=int, default=1000, help="samples read by the digit classifier at the end")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_flags(p, "runs/wgan", sample_every=500, checkpoint_every=500,
+                  measure=("--eval-samples", 1000, "samples read by the digit classifier at the end"))
     return p.parse_args(argv)
 
 
@@ -100,8 +93,7 @@ def main(argv=None):
     args = parse_args(argv)
     images, _ = load_digits()                       # (5000, 1, 28, 28), scaled to [-1, 1]
     data = mg.tensor(images.reshape(len(images), -1))   # the MLP sees 784 numbers
-    check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before any training
-    checkpoint = os.path.join(args.out, "checkpoint.npz")
+    checkpoint = check_flags(args, num_samples=len(data), checkpoint="checkpoint.npz")   # every flag, before training
 
     mg.manual_seed(args.seed)
     G, C = build_generator(args.latent_dim), build_critic()
@@ -110,13 +102,9 @@ def main(argv=None):
     clip_weights_(C.parameters(), args.clip)        # start inside the box too
     fixed_z = mg.randn(64, args.latent_dim)         # the same 64 faces of G, step after step
 
+    models, optimizers = {"G": G, "C": C}, {"G": opt_G, "C": opt_C}   # what the checkpoint holds
     history = {name: [] for name in (W_ESTIMATE, "loss_G")}   # (L_C is minus the estimate: not logged twice)
-    start = 0
-    if args.resume:
-        start, extra = load_checkpoint(args.resume, {"G": G, "C": C}, {"G": opt_G, "C": opt_C},
-                                       hparams=hyperparameters(args))   # refused if a training flag differs
-        check_resume(start, args.steps, args.resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    start = resume_or_start(args, models, optimizers, history)   # 0, or --resume's step (refused if a flag differs)
     pictures = []
     bar = tqdm(range(start, args.steps), initial=start, total=args.steps, disable=args.quiet, unit="step")
     for step in bar:
@@ -153,8 +141,7 @@ def main(argv=None):
             pictures.append(save_image_grid(samples, os.path.join(args.out, f"samples_{done:05d}.png"),
                                             title=f"WGAN (clipping), step {done}"))
         if done % args.checkpoint_every == 0 or done == args.steps:
-            save_checkpoint(checkpoint, done, {"G": G, "C": C}, {"G": opt_G, "C": opt_C}, extra=history,
-                            hparams=hyperparameters(args))
+            save_checkpoint(checkpoint, done, models, optimizers, extra=history, hparams=hyperparameters(args))
     bar.close()
     pictures.append(plot_history(history, os.path.join(args.out, "training.png"),
                                  title="WGAN with weight clipping on digits: the critic's estimate of W"))
@@ -177,6 +164,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    run_script(main)
-    print(f"took {time.perf_counter() - t0:.0f} s")
+    run_script(main, timed=True)

@@ -74,8 +74,8 @@ from minigan.gan import (
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from minigan.gan.checkpoint import load_checkpoint, save_checkpoint
-from minigan.gan.guards import TrainingError, check_finite, check_flags, check_resume, hyperparameters, run_script
+from minigan.gan.checkpoint import save_checkpoint
+from minigan.gan.guards import TrainingError, check_finite, check_flags, hyperparameters, resume_or_start, run_script
 from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generator
 from minigan.viz import plot_history, plot_points_2d, save_image_grid
 
@@ -188,10 +188,10 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------------------- one training run
 
 
-def train(args, seed, data=None, checkpoint=None, resume=None):
+def train(args, seed, data=None, checkpoint=None):
     """Train G (and C) from ``seed``: phase 1 (WGAN-GP, or the baseline's GAN loss), then phase 2 (sharpening).
 
-    Writes ``checkpoint`` every --checkpoint-every steps; with ``resume``, continues from that checkpoint.
+    Writes ``checkpoint`` every --checkpoint-every steps; with --resume, continues from that checkpoint.
     Returns G and the history of the run.
     """
     mg.manual_seed(seed)
@@ -212,11 +212,7 @@ def train(args, seed, data=None, checkpoint=None, resume=None):
     total = args.steps + args.sharpen_steps
     models, optimizers = {"G": G, "C": C}, {"G": opt_G, "C": opt_C}
     hparams = {**hyperparameters(args), "steps": args.steps}   # --steps too: it is where phase 2 begins
-    start = 0
-    if resume:
-        start, extra = load_checkpoint(resume, models, optimizers, hparams=hparams)   # refused if a flag differs
-        check_resume(start, total, resume)
-        history = {name: [float(v) for v in extra[name]] for name in history}
+    start = resume_or_start(args, models, optimizers, history, steps=total, hparams=hparams)   # 0, or --resume's
     bar = tqdm(range(start, total), initial=start, total=total, disable=args.quiet, unit="step", desc=f"seed {seed}")
     for step in bar:
         wgan = args.loss == "wgan-gp" and step < args.steps      # phase 1 with WGAN-GP; else the GAN loss
@@ -310,7 +306,7 @@ def main(argv=None):
     runs, panels, pictures, seconds = [], {}, [], []
     for seed in range(args.seed, args.seed + args.seeds):
         start = time.perf_counter()
-        G, history = train(args, seed, data, os.path.join(args.out, checkpoint_name.format(seed)), args.resume)
+        G, history = train(args, seed, data, os.path.join(args.out, checkpoint_name.format(seed)))
         seconds.append(time.perf_counter() - start)
         mg.manual_seed(10_000 + seed)                # the measurement draws its own noise
         runs.append(measure(args, G))

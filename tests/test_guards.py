@@ -1,5 +1,6 @@
 """Every example checks its flags before training, refuses to overwrite a checkpoint, and resumes bit for bit."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -8,10 +9,11 @@ import numpy as np
 import pytest
 from test_examples import EXAMPLES, load_example
 
-from minigan import backend
+import minigan as mg
+from minigan import backend, nn, optim
 from minigan.gan import guards
-from minigan.gan.checkpoint import CheckpointError
-from minigan.gan.guards import FLAG_RULES, TrainingError, check_finite
+from minigan.gan.checkpoint import CheckpointError, save_checkpoint
+from minigan.gan.guards import FLAG_RULES, TrainingError, add_run_flags, check_finite, resume_or_start
 
 NAMES = ["vanilla_gan", "dcgan", "wgan", "wgan_gp", "cgan", "acgan", "cyclegan", "gan_1d", "improved_gan"]
 MODULES = {}
@@ -199,3 +201,87 @@ def test_an_interrupted_wgan_gp_run_resumes_bit_for_bit(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     with pytest.raises(TrainingError, match="--resume continues one run; give --seeds 1"):
         wgan_gp.main(flags + ["--out", str(broken), "--seeds", "2", "--resume", str(broken / "checkpoint.npz")])
+
+
+# ------------------------------------------------------------------ the shared plumbing: run flags and resuming
+
+def options(parser):
+    return [(action.option_strings[0], action.default, action.help) for action in parser._actions[1:]]
+
+
+def test_add_run_flags_adds_the_run_management_flags_in_the_order_help_lists_them():
+    p = argparse.ArgumentParser()
+    add_run_flags(p, "runs/x", sample_every=5, checkpoint_every=10, unit="generator steps",
+                  measure=("--eval-samples", 3, "samples measured at the end"))
+    assert options(p) == [
+        ("--seed", 0, None),
+        ("--out", "runs/x", "directory for pictures and checkpoints"),
+        ("--sample-every", 5, "write a sample grid every N generator steps"),
+        ("--checkpoint-every", 10, "write the checkpoint every N generator steps"),
+        ("--resume", None, "continue from a checkpoint written by this script"),
+        ("--overwrite", False, "replace a checkpoint already in --out (a fresh run)"),
+        ("--eval-samples", 3, "samples measured at the end"),
+        ("--quiet", False, "no progress bar"),
+    ]
+    args = p.parse_args(["--resume", "a.npz", "--eval-samples", "7", "--quiet"])
+    assert (args.resume, args.eval_samples, args.quiet, args.overwrite) == ("a.npz", 7, True, False)
+
+
+def test_a_run_without_checkpoints_gets_no_resume_flags():
+    p = argparse.ArgumentParser()
+    add_run_flags(p, "runs/y", sample_every=2, picture="a translation picture")
+    assert options(p) == [("--seed", 0, None), ("--out", "runs/y", "directory for the pictures"),
+                          ("--sample-every", 2, "write a translation picture every N steps"),
+                          ("--quiet", False, "no progress bar")]
+
+
+def test_check_flags_returns_the_checkpoints_path(tmp_path):
+    p = argparse.ArgumentParser()
+    add_run_flags(p, str(tmp_path), checkpoint_every=1)
+    args = p.parse_args([])
+    assert guards.check_flags(args, checkpoint="checkpoint.npz") == os.path.join(str(tmp_path), "checkpoint.npz")
+    assert guards.check_flags(args) is None
+
+
+def resumable(tmp_path, *flags):
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=4)
+    p.add_argument("--lr", type=float, default=0.1)
+    add_run_flags(p, str(tmp_path), checkpoint_every=2)
+    mg.manual_seed(0)
+    model = nn.Linear(3, 2)
+    return p.parse_args(list(flags)), {"M": model}, {"M": optim.SGD(model.parameters(), lr=0.1)}
+
+
+def test_resume_or_start_starts_a_fresh_run_at_step_0_and_leaves_the_history_alone(tmp_path):
+    args, models, optimizers = resumable(tmp_path)
+    history = {"loss": []}
+    assert resume_or_start(args, models, optimizers, history) == 0
+    assert history == {"loss": []}
+
+
+def test_resume_or_start_loads_the_checkpoint_and_its_history(tmp_path):
+    args, models, optimizers = resumable(tmp_path)
+    path = str(tmp_path / "checkpoint.npz")
+    weight = models["M"].weight.numpy().copy()
+    save_checkpoint(path, 2, models, optimizers, extra={"loss": [0.5, 0.25], "other": [1.0]},
+                    hparams=guards.hyperparameters(args))
+    args, models, optimizers = resumable(tmp_path, "--resume", path)
+    models["M"].weight.data[...] = 0
+    history = {"loss": []}
+    assert resume_or_start(args, models, optimizers, history) == 2
+    assert history == {"loss": [0.5, 0.25]}                  # the series the loop keeps, as plain floats
+    np.testing.assert_array_equal(models["M"].weight.numpy(), weight)
+    with pytest.raises(TrainingError, match="already at step 2, so --steps 2 leaves nothing to train"):
+        resume_or_start(resumable(tmp_path, "--resume", path, "--steps", "2")[0], models, optimizers, history)
+    with pytest.raises(TrainingError, match="--steps 1 leaves nothing"):   # the run's own length, where it has one
+        resume_or_start(args, models, optimizers, history, steps=1)
+    with pytest.raises(CheckpointError, match=r"lr is 0.1 in the checkpoint but 0.2 now"):
+        resume_or_start(resumable(tmp_path, "--resume", path, "--lr", "0.2")[0], models, optimizers, history)
+    with pytest.raises(CheckpointError, match="other hyperparameters"):
+        resume_or_start(args, models, optimizers, history, hparams={**guards.hyperparameters(args), "steps": 4})
+
+
+def test_run_script_returns_mains_result_and_says_how_long_it_took_when_asked(capsys):
+    assert guards.run_script(lambda: 7) == 7 and capsys.readouterr().out == ""
+    assert guards.run_script(lambda: 8, timed=True) == 8 and capsys.readouterr().out == "took 0 s\n"

@@ -5,10 +5,21 @@ so a bad value is refused in one sentence before any work is done (not after
 a full run, when the final measurement would have failed), and
 :func:`check_finite` on each loss as it goes. :func:`run_script` turns these
 errors into one ``error: ...`` line instead of a traceback.
+
+The plumbing the examples share, that is no part of the GAN, lives here too,
+so that a script shows its networks and its loop, not its bookkeeping:
+:func:`add_run_flags` (--seed, --out, --sample-every, --checkpoint-every,
+--resume, --overwrite, --quiet), :func:`resume_or_start` (load the checkpoint
+of --resume and say at which step the loop starts) and ``run_script(main,
+timed=True)`` (say how long the run took).
 """
 
 import math
 import os
+import sys
+import time
+
+from minigan.gan.checkpoint import CheckpointError, load_checkpoint
 
 
 class TrainingError(RuntimeError):
@@ -64,6 +75,38 @@ FLAG_RULES = {
 }
 
 
+# ------------------------------------------------------------------ the run-management flags
+
+def add_run_flags(parser, out, sample_every=None, checkpoint_every=None, *, unit="steps", picture="a sample grid",
+                  measure=None):
+    """Add to ``parser`` the flags that manage a run (not what it trains), in the order --help lists them.
+
+    * ``--seed`` (default 0) and ``--out`` (default ``out``);
+    * ``--sample-every N`` if ``sample_every`` (its default) is given: ``picture`` says what it writes;
+    * ``--checkpoint-every N``, ``--resume CHECKPOINT`` and ``--overwrite`` if ``checkpoint_every`` is given
+      (the run writes ``checkpoint.npz``; see :func:`check_flags` and :func:`resume_or_start`);
+      ``unit`` says what N counts ("generator steps" where the loop also counts D steps);
+    * ``measure``: ``(flag, default, help)`` of the integer flag saying how much the end of the run
+      measures (``--eval-samples``, ``--eval-per-class``), if the example has one;
+    * ``--quiet``, last.
+    """
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=out, help="directory for pictures and checkpoints" if checkpoint_every
+                        else "directory for the pictures")
+    if sample_every is not None:
+        parser.add_argument("--sample-every", type=int, default=sample_every, help=f"write {picture} every N {unit}")
+    if checkpoint_every is not None:
+        parser.add_argument("--checkpoint-every", type=int, default=checkpoint_every,
+                            help=f"write the checkpoint every N {unit}")
+        parser.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint written by this script")
+        parser.add_argument("--overwrite", action="store_true",
+                            help="replace a checkpoint already in --out (a fresh run)")
+    if measure is not None:
+        flag, default, meaning = measure
+        parser.add_argument(flag, type=int, default=default, help=meaning)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def check_flags(args, num_samples=None, checkpoint=None):
     """Refuse, in one sentence, the first flag of ``args`` (an argparse Namespace) that cannot work.
 
@@ -76,6 +119,7 @@ def check_flags(args, num_samples=None, checkpoint=None):
       is given or it resumes from that very file (``--resume``).
 
     Call it before training; it checks what the end of the run needs too.
+    Returns the checkpoint's path, ``checkpoint`` inside ``--out`` (None without ``checkpoint`` or ``--out``).
     """
     for name, value in vars(args).items():
         if value is None or isinstance(value, (bool, str, list, tuple)):
@@ -101,6 +145,8 @@ def check_flags(args, num_samples=None, checkpoint=None):
                 if os.path.abspath(resume) != os.path.abspath(path):
                     raise TrainingError(f"{path} holds another run's checkpoint, which resuming {resume} into this "
                                         "--out would replace; choose another --out, or --overwrite.")
+            return path
+    return None
 
 
 def _check_out(out):
@@ -138,15 +184,39 @@ def check_resume(step, steps, path):
                             f"give --steps above {step} to train on.")
 
 
-def run_script(main):
-    """Run an example's ``main()``; a minigan error ends it with its one-sentence message, not a traceback."""
-    import sys
+def resume_or_start(args, models, optimizers, history, *, steps=None, hparams=None):
+    """The step the training loop starts at: 0 for a fresh run, or the step of the checkpoint ``--resume`` names.
 
+    On a resume, the checkpoint's weights go into ``models``, its optimiser state into ``optimizers``
+    (the dicts of names the run gives :func:`~minigan.gan.checkpoint.save_checkpoint`) and the random
+    generator is put back as it was, so the run goes on bit for bit; each list of ``history`` (the
+    series the loop appends to, saved as the checkpoint's ``extra``) is filled with what it held.
+    Refused if a training flag differs from the checkpoint's (``hparams``, default :func:`hyperparameters`)
+    or the run's length (``steps``, default ``--steps``) leaves nothing to train (:func:`check_resume`).
+    """
+    if not args.resume:
+        return 0
+    step, extra = load_checkpoint(args.resume, models, optimizers,
+                                  hparams=hyperparameters(args) if hparams is None else hparams)
+    check_resume(step, args.steps if steps is None else steps, args.resume)
+    for name in history:
+        history[name] = [float(v) for v in extra[name]]
+    return step
+
+
+def run_script(main, timed=False):
+    """Run an example's ``main()``; a minigan error ends it with its one-sentence message, not a traceback.
+
+    With ``timed``, a run that finishes then prints how long it took (``took 95 s``).
+    """
     from minigan.data import DataError
-    from minigan.gan.checkpoint import CheckpointError
 
+    start = time.perf_counter()
     try:
-        return main()
+        result = main()
     except (TrainingError, CheckpointError, DataError) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
+    if timed:
+        print(f"took {time.perf_counter() - start:.0f} s")
+    return result
