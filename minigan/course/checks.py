@@ -464,7 +464,9 @@ def _gp_probe(case):
             return gradient_penalty(_tanh_critic(w1, b1, w2), t64(case["real"], False), t64(case["fake"], False),
                                     lam=case["lam"], eps=case["eps"])
 
-        p, (g1, gb, g2) = grads_of(penalty, [case["w1"], case["b1"], case["w2"]])
+        with _explained("could not be broadcast", "eps holds one number per sample (shape (N,)): give it the shape "
+                        "(N, 1, 1, ...) so that it broadcasts over each sample's axes."):
+            p, (g1, gb, g2) = grads_of(penalty, [case["w1"], case["b1"], case["w2"]])
         return {"penalty": p.data, "dP/dw1": g1, "dP/db1": gb, "dP/dw2": g2}
     layers = sum(1 for k in case if k.startswith("W"))
     weights = [xp.asarray(case[f"W{k}"]).copy() for k in range(layers)]
@@ -687,9 +689,9 @@ def _check_d_step_leaves_g_alone():
                "D's step updates D only: step opt_d (D's optimiser), never opt_g, and give G no gradient.")
     if all(bool(xp.all(p.data == old)) for p, old in zip(D.parameters(), d_before)):
         raise CheckFailed("after discriminator_step, D's weights have not moved.",
-                          "D's step must compute D's loss, then opt_d.zero_grad(), loss.backward(), opt_d.step(), "
-                          "in that order: zero_grad after backward wipes the gradient, a step before backward has "
-                          "none.")
+                          "D's step must compute D's loss and its gradient, then step D's optimiser: gradients are "
+                          "zeroed before the backward (zero_grad after backward wipes the gradient), and a step "
+                          "before the backward has no gradient to use.")
 
 
 def _check_g_step_leaves_d_alone():
@@ -715,8 +717,8 @@ def _check_g_step_leaves_d_alone():
                           "unfreeze D after G's step (D.requires_grad_(True)), or D never trains again.")
     if all(bool(xp.all(p.data == old)) for p, old in zip(G.parameters(), g_before)):
         raise CheckFailed("after generator_step, G's weights have not moved.",
-                          "G's step must compute G's loss through D, then opt_g.zero_grad(), loss.backward(), "
-                          "opt_g.step(), in that order; and G(z) must not be detached.")
+                          "G's step must compute G's loss through D and its gradient, then step G's optimiser "
+                          "(gradients zeroed before the backward, the step after it); and G(z) must not be detached.")
 
 
 def _check_steps_start_from_zero_gradients():

@@ -563,7 +563,7 @@ def _gradient_penalty(c, expected):
             sq = mg.sum(g * g, axis=-1)
         nm = mg.sqrt(sq + 1e-12) if square_root else sq
         per_sample = {"square": (nm - 1.0) ** 2, "none": nm - 1.0, "one-sided": mg.relu(nm - 1.0) ** 2,
-                      "abs": mg.abs(nm - 1.0)}[outer]
+                      "abs": mg.abs(nm - 1.0), "norm squared": nm * nm}[outer]
         return scale * (mg.mean(per_sample) if reduce == "mean" else mg.sum(per_sample))
 
     variants = [
@@ -581,6 +581,8 @@ def _gradient_penalty(c, expected):
         ("(||g|| - 1) must be squared: P = lam E[(||g|| - 1)^2], a penalty that is never negative.",
          lambda *w: penalty(*w, outer="none")),
         ("this is |  ||g|| - 1 |, not its square: P = lam E[(||g|| - 1)^2].", lambda *w: penalty(*w, outer="abs")),
+        ("this penalises ||g||^2, pushing the gradient to 0: WGAN-GP pulls its norm to 1, P = lam E[(||g|| - 1)^2].",
+         lambda *w: penalty(*w, outer="norm squared")),
         ("this is the one-sided penalty max(0, ||g|| - 1)^2: WGAN-GP's is two-sided, (||g|| - 1)^2, which also "
          "pulls norms below 1 up.", lambda *w: penalty(*w, outer="one-sided")),
         ("the gradient is taken at the real samples: it must be taken at x_hat = eps x + (1 - eps) G(z), on the "
@@ -816,6 +818,7 @@ _PEN = {
          "H_out = (H - 1) s - 2p + k + output_padding.", 3),
         ("the padding is taken off both sides, 2p, and output_padding is 0 here: H_out = (H - 1) s - 2p + k.", 15),
         ("the padding is subtracted, not added: (H - 1) s - 2p + k.", 18),
+        ("the stride is missing: a transposed convolution multiplies (H - 1) by s, H_out = (H - 1) s - 2p + k.", 8),
         ("the padding is missing (or H s came where (H - 1) s belongs): H_out = (H - 1) s - 2p + k.", 16),
     ],
     "conv_output_size": [
