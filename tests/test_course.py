@@ -527,6 +527,12 @@ PLANTS = [
     ("gradient_penalty", "gradient_penalty", (E, ("eps = eps.reshape(per_sample).astype(real.dtype, copy=False)",
                                                   "eps = eps.astype(real.dtype, copy=False)")), "(N, 1, 1, ...)"),
     ("pen_and_paper", "transposed_conv_output_size", "return (7 - 1) * 1 - 2 * 1 + 4", "the stride is missing"),
+    ("matmul_broadcast_backward", "MatMul.backward", "a, b = self.inputs\n"
+     "return sum_to(gc @ transpose(b, -2, -1), a.shape), sum_to(gc @ transpose(a, -2, -1), b.shape)",
+     "not dL/dC A^T"),
+    ("pen_and_paper", "optimal_discriminator", "return 75", "percentage"),
+    ("pen_and_paper", "conv_output_size", "return 14 * 14", "height alone"),
+    ("pen_and_paper", "adam_first_step", "return -1", "counts learning rates"),
     ("pen_and_paper", "optimal_discriminator", "return 0.5", "equilibrium"),
     ("pen_and_paper", "optimal_discriminator", "return 0.6", "p_data(x) alone"),
     ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log2(2 / 3) + 0.5 * math.log2(1 / 3)",

@@ -191,6 +191,9 @@ def _matmul_probe(case):
         with _explained("returned a gradient of shape", "this is the broadcast shape: sum each gradient back to its "
                         "input's shape, over the axes along which that input was broadcast (each copy contributed)."), \
              _explained("do not fit", _BATCHED_T, when=batched), \
+             _explained("do not fit", "a product's shapes do not fit: dL/dA must have A's shape and dL/dB B's; work "
+                        "out which factor is transposed, and in which order the two are multiplied, for the shapes "
+                        "to fit.", when=not batched), \
              _explained("could not be broadcast", _BATCHED_T, when=batched):
             _, (ga, gb) = grads_of(mg.matmul, [case["a"], case["b"]], case["gy"])
         return {"matmul dL/dA": ga, "matmul dL/dB": gb}

@@ -111,6 +111,8 @@ def _matmul_broadcast_backward(c, expected):
                 ("A is not transposed: dL/dB = A^T dL/dC (its shape must be B's).", lambda: _sum_to(a @ gy, b.shape)),
                 ("this is (A^T dL/dC)^T = dL/dC^T A, the transposed gradient: dL/dB = A^T dL/dC.",
                  lambda: _sum_to(_t(gy) @ a, b.shape)),
+                ("the product is in the wrong order: dL/dB = A^T dL/dC, not dL/dC A^T.",
+                 lambda: _sum_to(gy @ _t(a), b.shape)),
                 ("the broadcast copies are averaged: each copy of B contributed to C, so sum their gradients.",
                  lambda: _sum_to(_t(a) @ gy, b.shape) * (b.size / (_t(a) @ gy).size)),
                 ("the gradient was not summed back to B's shape: sum over the axes B was broadcast along.",
@@ -786,6 +788,7 @@ _PEN = {
          "D*(x) = p_data(x) / (p_data(x) + p_g(x)).", 0.5),
         ("this is p_data(x) alone: D* normalises it, p_data(x) / (p_data(x) + p_g(x)).", 0.6),
         ("this is p_g / p_data, upside down: D*(x) = p_data(x) / (p_data(x) + p_g(x)).", 0.2 / 0.6),
+        ("a percentage: D* is a probability, a number between 0 and 1.", 75.0),
     ],
     "value_at_the_optimal_discriminator": [
         ("this is 2 JSD alone: V(G, D*) = -log 4 + 2 JSD(p_data || p_g).", 1.5 * math.log(4 / 3)),
@@ -819,18 +822,22 @@ _PEN = {
         ("the padding is taken off both sides, 2p, and output_padding is 0 here: H_out = (H - 1) s - 2p + k.", 15),
         ("the padding is subtracted, not added: (H - 1) s - 2p + k.", 18),
         ("the stride is missing: a transposed convolution multiplies (H - 1) by s, H_out = (H - 1) s - 2p + k.", 8),
+        ("this is the number of pixels, H_out x W_out: the question asks for the height alone.", 14 * 14),
         ("the padding is missing (or H s came where (H - 1) s belongs): H_out = (H - 1) s - 2p + k.", 16),
     ],
     "conv_output_size": [
         ("floor((H + 2p - k) / s) + 1: the padding counts on both sides, and the + 1 (the first window) "
          "is easy to forget.", 13),
         ("the stride divides: floor((H + 2p - k) / s) + 1.", 27),
+        ("this is the number of pixels, H_out x W_out: the question asks for the height alone.", 14 * 14),
         ("this is the input's size: a stride of 2 about halves it, floor((H + 2p - k) / s) + 1.", 28),
     ],
     "adam_first_step": [
         ("without the bias correction the first step is lr (1 - b1) / sqrt(1 - b2) times larger: "
          "m_hat = m / (1 - b1^t).", -0.001 * 0.1 / math.sqrt(0.001)),
         ("the sign: Adam steps against the gradient.", 0.001),
+        ("this counts learning rates: the question asks for the parameter's change itself, lr times "
+         "m_hat / sqrt(v_hat).", -1.0),
         ("Adam's first step does not scale with g: m_hat / sqrt(v_hat) = g / |g| at t = 1.", -0.0005),
         ("only m is bias-corrected: v_hat = v / (1 - b2^t) as well, and then m_hat / sqrt(v_hat) = g / |g| at t = 1.",
          -0.001 / math.sqrt(0.001)),
