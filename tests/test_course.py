@@ -533,6 +533,13 @@ PLANTS = [
     ("pen_and_paper", "optimal_discriminator", "return 75", "percentage"),
     ("pen_and_paper", "conv_output_size", "return 14 * 14", "height alone"),
     ("pen_and_paper", "adam_first_step", "return -1", "counts learning rates"),
+    ("softplus_log_sigmoid_backward", "Softplus.backward", "return gy * softplus(self.inputs[0])", "the forward"),
+    ("gradient_penalty", "gradient_penalty", (E, ("squared = mg.sum((g * g).reshape(n, -1), axis=1)",
+                                                  "squared = mg.sum(g * g, axis=1)")), "not over axis 1"),
+    ("adam_update", "adam_update", _ADAM.format("b1", "b2") + "m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)\n"
+     "return theta - lr * m_hat / (xp.sqrt(v_hat) + eps), v, m", "m and v are swapped"),
+    ("training_step", "discriminator_step", "with mg.no_grad():\n    loss = d_loss(D(real), D(G(z)))\n"
+     "opt_d.zero_grad()\nloss.backward()\nopt_d.step()\nreturn loss", "must be recorded"),
     ("pen_and_paper", "optimal_discriminator", "return 0.5", "equilibrium"),
     ("pen_and_paper", "optimal_discriminator", "return 0.6", "p_data(x) alone"),
     ("pen_and_paper", "value_at_the_optimal_discriminator", "return math.log2(2 / 3) + 0.5 * math.log2(1 / 3)",

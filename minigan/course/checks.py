@@ -686,7 +686,14 @@ def _check_d_step_leaves_g_alone():
     case = _step_cases()[0]
     D, G, opt_d, _ = _players(case)
     g_before, d_before = _weights(G), _weights(D)
-    discriminator_step(D, G, opt_d, t64(case["real"][0], False), t64(case["z"][0], False), d_loss=_toy_d_loss)
+    try:
+        discriminator_step(D, G, opt_d, t64(case["real"][0], False), t64(case["z"][0], False), d_loss=_toy_d_loss)
+    except RuntimeError as err:
+        if "does not require grad" not in str(err):
+            raise
+        raise CheckFailed(f"discriminator_step raised: {err}",
+                          "D's loss has no graph back to D's weights: only the fakes G(z) are made without a graph "
+                          "(no_grad or detach); D's scores and loss must be recorded.") from None
     _grads_untouched(G, "G", "discriminator_step")
     _unchanged(G, g_before, "G", "discriminator_step",
                "D's step updates D only: step opt_d (D's optimiser), never opt_g, and give G no gradient.")

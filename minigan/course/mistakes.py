@@ -76,6 +76,8 @@ def _softplus_log_sigmoid_backward(c, expected):
             ("this is sigmoid'(x) = sigmoid(x) (1 - sigmoid(x)); softplus' is sigmoid(x) itself.", gy * s * (1 - s)),
             ("the chain rule through log(u) divides by u = 1 + e^x: this is e^x.", gy * xp.exp(xp.minimum(x, 700))),
             ("the chain rule multiplies by the upstream gradient gy; this is sigmoid(x) alone.", s),
+            ("this is softplus(x) itself, the forward: the backward multiplies gy by the derivative, sigmoid(x).",
+             gy * xp.logaddexp(0.0, x)),
         ],
         "log_sigmoid dL/dx": [
             ("this is sigmoid(x), softplus's derivative; d/dx log sigmoid(x) = sigmoid'(x) / sigmoid(x) "
@@ -86,6 +88,8 @@ def _softplus_log_sigmoid_backward(c, expected):
              gy / s),
             ("this is sigmoid'(x); divide it by sigmoid(x) (the log's chain rule).", gy * s * (1 - s)),
             ("the chain rule multiplies by the upstream gradient gy; this is 1 - sigmoid(x) alone.", 1 - s),
+            ("this is log sigmoid(x) itself, the forward: the backward multiplies gy by the derivative, "
+             "1 - sigmoid(x).", gy * -xp.logaddexp(0.0, -x)),
             ("this is -sigmoid(x): log sigmoid(x) = -softplus(-x), and the chain rule through -x turns "
              "softplus'(-x) = sigmoid(-x) into +sigmoid(-x) = 1 - sigmoid(x).", -gy * s),
         ],
@@ -561,6 +565,8 @@ def _gradient_penalty(c, expected):
             sq = mg.sum((g * g).reshape(n, -1), axis=1)
         elif norm == "batch":
             sq = mg.sum(g * g)
+        elif norm == "axis 1":
+            sq = mg.sum(g * g, axis=1)
         else:
             sq = mg.sum(g * g, axis=-1)
         nm = mg.sqrt(sq + 1e-12) if square_root else sq
@@ -595,6 +601,8 @@ def _gradient_penalty(c, expected):
     if real.ndim > 2:
         variants.append(("the norm runs over all of a sample's axes, not over its last axis only.",
                          lambda *w: penalty(*w, norm="last")))
+        variants.append(("the norm runs over all of a sample's axes (flatten each sample first), not over axis 1 "
+                         "only.", lambda *w: penalty(*w, norm="axis 1")))
     out = {"penalty": [], "dP/dw1": [], "dP/db1": [], "dP/dw2": []}
     for hint, fn in variants:
         try:
@@ -652,6 +660,8 @@ def _adam(c, variant):
             theta = theta - (lr * mh / xp.sqrt(vh) + eps)
         else:
             theta = theta + lr * mh / denom if variant == "uphill" else theta - lr * mh / denom
+        if variant == "m v swapped":  # returned as (theta, v, m): the optimiser stores them the wrong way round
+            m, v = v, m
         ps.append(theta.copy())
         ms.append(m.copy())
         vs.append(v.copy())
@@ -684,6 +694,7 @@ def _adam_update(c, expected):
                      "(brackets).",
         "eps added to the step": "eps belongs in the denominator, sqrt(v_hat) + eps: here it is added to the whole "
                                  "step (lr m_hat / sqrt(v_hat) + eps, brackets).",
+        "m v swapped": "the new state comes back in the order (theta, m, v): here m and v are swapped.",
         "g for m_hat": "the step uses the raw gradient g where the averaged m_hat belongs: "
                        "theta -= lr m_hat / (sqrt(v_hat) + eps).",
     }
