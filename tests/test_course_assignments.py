@@ -21,7 +21,7 @@ def _params():
             yield pytest.param(a, fn, marks=getattr(pytest.mark, a.name), id=f"{a.name}: {name}")
 
 
-@pytest.mark.parametrize("assignment, check", _params())
+@pytest.mark.parametrize("assignment, check", list(_params()))
 def test_assignment(assignment, check):
     passed, message = run_check(assignment, check)
     assert passed, f"{assignment.name}: {message}"
