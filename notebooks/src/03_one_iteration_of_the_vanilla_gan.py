@@ -43,7 +43,7 @@ print(D)
 # %% [markdown]
 # ## 1. The discriminator's step
 #
-# A batch of real digits $x$, a batch of fakes $G(z)$ *detached* (this step changes D only),
+# A batch of real digits $x$, a batch of fakes $G(z)$ made under `no_grad` (this step changes D only),
 # the logits $a_r = D(x)$, $a_f = D(G(z))$ and
 #
 # $$L_D = -\tfrac1N\sum_i \log\sigma(a_{r,i}) - \tfrac1N\sum_i\log\sigma(-a_{f,i}).$$
@@ -59,7 +59,8 @@ print(D)
 # %%
 x = data[mg.randint(0, len(data), (N,)).numpy()]  # a batch of real digits
 z = mg.randn(N, latent_dim)
-fake = G(z).detach()
+with mg.no_grad():  # D's step: no graph into G is needed (the examples make the fakes the same way)
+    fake = G(z)
 real_logits, fake_logits = D(x), D(fake)
 loss_D = d_loss_minimax(real_logits, fake_logits)
 print(f"L_D = {loss_D.item():.4f}   (log 4 = {np.log(4):.4f}: an undecided D)")

@@ -95,7 +95,8 @@ history = {"loss_D": [], "loss_G": [], "D(x)": [], "D(G(z))": []}
 start = time.perf_counter()
 for _step in range(steps):
     x = images[mg.randint(0, len(images), (batch,)).numpy()]
-    fake = G(mg.randn(batch, latent_dim)).detach()
+    with mg.no_grad():  # D's step changes D only: no graph into G
+        fake = G(mg.randn(batch, latent_dim))
     real_logits, fake_logits = D(x), D(fake)
     loss_D = d_loss_minimax(real_logits, fake_logits)
     opt_D.zero_grad()

@@ -125,7 +125,8 @@ iterations, n_critic, batch = (60, 5, 128) if QUICK else (100, 5, 256)
 for _it in range(iterations):
     for _ in range(n_critic):
         x = mg.tensor(data.ring_of_gaussians(batch))
-        fake = G(mg.randn(batch, 2)).detach()
+        with mg.no_grad():  # the critic's step: no graph into G
+            fake = G(mg.randn(batch, 2))
         loss_C = wasserstein_critic_loss(C(x), C(fake)) + gradient_penalty(C, x, fake)
         opt_C.zero_grad()
         loss_C.backward()

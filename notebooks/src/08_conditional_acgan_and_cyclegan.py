@@ -63,7 +63,8 @@ steps, batch = (200, 128) if QUICK else (400, 256)
 for _ in range(steps):
     x, k = labelled_ring(batch)
     y = EYE[k]
-    fake = G(mg.cat([mg.randn(batch, 2), y], axis=1)).detach()
+    with mg.no_grad():  # D's step: no graph into G
+        fake = G(mg.cat([mg.randn(batch, 2), y], axis=1))
     loss_D = d_loss_minimax(D(mg.cat([x, y], axis=1)), D(mg.cat([fake, y], axis=1)))
     opt_D.zero_grad()
     loss_D.backward()
