@@ -335,12 +335,18 @@ def _seed_range(seeds):
     return ", ".join(map(str, seeds))
 
 
+def _without_code(name):
+    """The row name without its "+codeK" part: the same model with the continuous latent only."""
+    return "+".join(part for part in name.split("+") if not part.startswith("code"))
+
+
 def paired_ranking(out, numbers=("modes_captured_strict", "high_quality_fraction")):
     """Which rankings hold across the seeds: paired comparisons, seed by seed, of rows run on the same seeds.
 
     Within each group of rows (without sharpening; with it) the rows are
-    ranked by their mean; each neighbour pair in that order, and each method
-    against its own "+ sharpen" row, is compared on the seeds both ran:
+    ranked by their mean; each neighbour pair in that order, each method
+    against its own "+ sharpen" row and each "+ K-way code" row against the
+    same row without the code, is compared on the seeds both ran:
     d_s = A_s - B_s, and the ranking *holds* when mean(d) > 2 se(d) (and A is
     ahead on more seeds than it is behind). Returns lines of markdown.
     """
@@ -354,11 +360,16 @@ def paired_ranking(out, numbers=("modes_captured_strict", "high_quality_fraction
                 group.sort(key=lambda name: -mean_se(list(value[name].values()))[0])
                 pairs += list(zip(group, group[1:]))
             pairs += [(name + "+sharpen", name) for name in rows if name + "+sharpen" in rows]
+            pairs += [(name, _without_code(name)) for name in rows if _without_code(name) in rows.keys() - {name}]
+            done = set()
             for a, b in pairs:
                 common = sorted(set(value[a]) & set(value[b]))
                 d = [value[a][s] - value[b][s] for s in common]
-                if len(d) < 2 or any(math.isnan(x) for x in d):
+                if len(d) < 2 or any(math.isnan(x) for x in d) or frozenset((a, b)) in done:
                     continue
+                done.add(frozenset((a, b)))
+                if sum(d) < 0:                         # say it the way round that is ahead
+                    a, b, d = b, a, [-x for x in d]
                 mean, se, n = mean_se(d)
                 ahead, behind = sum(x > 0 for x in d), sum(x < 0 for x in d)
                 holds = mean > 2 * se and ahead > behind if se > 0 else ahead == n
