@@ -680,20 +680,26 @@ def _unchanged(module, before, who, during, hint):
             raise CheckFailed(f"{who}'s {name} moved during {during} (it must not move).", hint)
 
 
+def _run_step(step, args, kwargs, no_graph_hint):
+    """Call the student's step; a loss without a graph to the weights it should train fails with ``no_graph_hint``."""
+    try:
+        step(*args, **kwargs)
+    except RuntimeError as err:
+        if "does not require grad" not in str(err):
+            raise
+        raise CheckFailed(f"{step.__name__} raised: {err}", no_graph_hint) from None
+
+
 def _check_d_step_leaves_g_alone():
     from minigan.gan.step import discriminator_step
 
     case = _step_cases()[0]
     D, G, opt_d, _ = _players(case)
     g_before, d_before = _weights(G), _weights(D)
-    try:
-        discriminator_step(D, G, opt_d, t64(case["real"][0], False), t64(case["z"][0], False), d_loss=_toy_d_loss)
-    except RuntimeError as err:
-        if "does not require grad" not in str(err):
-            raise
-        raise CheckFailed(f"discriminator_step raised: {err}",
-                          "D's loss has no graph back to D's weights: only the fakes G(z) are made without a graph "
-                          "(no_grad or detach); D's scores and loss must be recorded.") from None
+    _run_step(discriminator_step, (D, G, opt_d, t64(case["real"][0], False), t64(case["z"][0], False)),
+              {"d_loss": _toy_d_loss},
+              "D's loss has no graph back to D's weights: only the fakes G(z) are made without a graph "
+              "(no_grad or detach); D's scores and loss must be recorded.")
     _grads_untouched(G, "G", "discriminator_step")
     _unchanged(G, g_before, "G", "discriminator_step",
                "D's step updates D only: step opt_d (D's optimiser), never opt_g, and give G no gradient.")
@@ -710,14 +716,9 @@ def _check_g_step_leaves_d_alone():
     case = _step_cases()[0]
     D, G, _, opt_g = _players(case)
     d_before, g_before = _weights(D), _weights(G)
-    try:
-        generator_step(D, G, opt_g, t64(case["z"][0], False), g_loss=_toy_g_loss)
-    except RuntimeError as err:
-        if "does not require grad" not in str(err):
-            raise
-        raise CheckFailed(f"generator_step raised: {err}",
-                          "G's loss has no graph back to G's weights: in G's step, G(z) must not be detached or "
-                          "computed under no_grad (only D is frozen).") from None
+    _run_step(generator_step, (D, G, opt_g, t64(case["z"][0], False)), {"g_loss": _toy_g_loss},
+              "G's loss has no graph back to G's weights: in G's step, G(z) must not be detached or "
+              "computed under no_grad (only D is frozen).")
     _grads_untouched(D, "D", "generator_step")
     _unchanged(D, d_before, "D", "generator_step",
                "G's step updates G only: step opt_g, not opt_d, with D frozen (D.requires_grad_(False)).")
