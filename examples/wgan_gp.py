@@ -76,7 +76,7 @@ from minigan.gan import (
 )
 from minigan.gan.checkpoint import save_checkpoint
 from minigan.gan.guards import TrainingError, check_finite, check_flags, hyperparameters, resume_or_start, run_script
-from minigan.metrics import REFERENCE_POINTS, digit_metrics, evaluate_2d_generator
+from minigan.metrics import REFERENCE_POINTS, digit_metrics, mode_metrics, save_samples
 from minigan.viz import plot_history, plot_points_2d, save_image_grid
 
 # the defaults of a run on each dataset (the flags override them; the toys' MLP sizes are not used on digits)
@@ -267,14 +267,25 @@ def sampler(G, args):
     return lambda n: sample(G, latent(n, args))
 
 
-def measure(args, G):
-    """The headline numbers of one trained generator: VEEGAN's on the toys, the classifier's on the digits."""
+def measure(args, G, seed):
+    """The headline numbers of one trained generator: VEEGAN's on the toys, the classifier's on the digits.
+
+    On the toys the samples behind the numbers are kept in --out as
+    samples_seed<k>.npz, so anyone can score them again
+    (``minigan.metrics.rescore_samples``).
+    """
     draw = sampler(G, args)
     if args.dataset == "digits":
         m = digit_metrics(draw(args.eval_samples).reshape(-1, 1, 28, 28))
         return {name: m[name] for name in ("class_coverage", "class_kl", "inception_score", "frechet_distance")}
-    m = evaluate_2d_generator(draw, args.dataset, n=args.eval_samples)
-    return {name: m[name] for name in ("modes_captured", "high_quality_fraction", "reverse_kl")}
+    toy = toy_dataset(args.dataset)
+    samples = draw(args.eval_samples)
+    m = mode_metrics(samples, toy.modes(), toy.std)
+    numbers = {name: m[name] for name in ("modes_captured", "modes_captured_strict", "high_quality_fraction",
+                                          "reverse_kl")}
+    save_samples(os.path.join(args.out, f"samples_seed{seed}.npz"), samples, args.dataset, seed=seed,
+                 method="WGAN-GP" if args.loss == "wgan-gp" else "vanilla GAN", **numbers)
+    return numbers
 
 
 def summarise(runs):
@@ -309,7 +320,7 @@ def main(argv=None):
         G, history = train(args, seed, data, os.path.join(args.out, checkpoint_name.format(seed)))
         seconds.append(time.perf_counter() - start)
         mg.manual_seed(10_000 + seed)                # the measurement draws its own noise
-        runs.append(measure(args, G))
+        runs.append(measure(args, G, seed))
         if seed == args.seed:
             pictures.append(plot_history(history, os.path.join(args.out, "training.png"),
                                          title=f"{method} on {args.dataset}, seed {seed}"))
@@ -351,7 +362,7 @@ def report(args, method, metrics):
         return
     n_modes = len(toy_dataset(args.dataset).modes())
     print(f"{method} on {args.dataset} ({over}, {steps}, {args.eval_samples} samples): "
-          f"modes {show('modes_captured', '.1f')}/{n_modes}, "
+          f"modes {show('modes_captured', '.1f')}/{n_modes} (strict {show('modes_captured_strict', '.1f')}), "
           f"high-quality {show('high_quality_fraction', '.3f')}, reverse KL {show('reverse_kl', '.3f')}; "
           f"{metrics['seconds_per_run']:.0f} s per run")
     print("published (modes, high-quality): " + "; ".join(
