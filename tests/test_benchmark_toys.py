@@ -206,33 +206,6 @@ def test_bad_flags_are_refused_before_training(capsys):
     assert bt.seed_list("1000-1002,7") == [1000, 1001, 1002, 7]
 
 
-# ----------------------------------------------------------------- the results page's tables (scripts/make_results.py)
-
-
-def load_make_results():
-    spec = importlib.util.spec_from_file_location("make_results", ROOT / "scripts" / "make_results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_results_page_has_a_column_per_number_with_std_in_the_cell_and_nan_explained():
-    table = load_make_results().number_table(
-        {"modes_captured": 7.5, "modes_captured_std": 0.5, "reverse_kl": math.nan, "seconds_per_run": 12.0,
-         "modes_captured_per_run": [7, 8]})
-    assert table[0] == "| modes_captured | reverse_kl | seconds_per_run |"
-    assert table[2] == "| 7.5 ± 0.5 | nan (no high-quality sample) | 12 |"
-
-
-def test_results_page_gives_improved_gan_one_row_per_dataset_and_method():
-    table = load_make_results().number_table(
-        {"ring plain GAN modes": 1, "ring plain GAN high-quality": 0.02, "ring plain GAN reverse KL": 2.08,
-         "grid virtual BN modes": 20, "grid virtual BN high-quality": 0.022, "grid virtual BN reverse KL": math.nan})
-    assert table[0] == "| dataset and method | modes | high-quality | reverse KL |"
-    assert table[2:] == ["| ring plain GAN | 1 | 0.02 | 2.08 |",
-                         "| grid virtual BN | 20 | 0.022 | nan (no high-quality sample) |"]
-
-
 def test_maxout_takes_the_largest_of_its_pieces():
     mg.manual_seed(0)
     layer = bt.Maxout(3, 2, pieces=4)
