@@ -344,7 +344,7 @@ def write_page():
         "**How to read a number.** A cell is the mean ± standard error over the seeds named in its row",
         "(se = sample sd / sqrt(n)). One run is one draw: a run on another seed, *or the same seed on another",
         "CPU* (OpenBLAS picks its kernels per processor, and training amplifies the last-bit differences; see",
-        "[benchmark.md](benchmark.md#machine-variance)), should fall in the *one run* interval, mean ± 2 sd of",
+        "[benchmark.md](benchmark.md#5-what-varies-across-machines-and-by-how-much)), should fall in the *one run* interval, mean ± 2 sd of",
         "the held-out seeds (clipped to what the number can be), with the seeds' own min-max beside it. Where",
         "every seed gave the same count, the interval is that count; with n seeds and no miss, the share of",
         "runs that miss can still be up to 1 - 0.05^(1/n) (one-sided 95 %): 26 % for 10 seeds, 45 % for 5.",
