@@ -14,7 +14,7 @@ The number that says it worked: ask G for 100 digits of each class and let
 the digit classifier of ``minigan.metrics`` read them; ``class_accuracy`` is
 the fraction it reads as the class that was asked for (chance: 0.10).
 
-    python examples/cgan.py                  # 10000 steps; about 3 min on a 2-core CPU
+    python examples/cgan.py                  # 10000 steps; minutes (docs/results.md, wall time)
     python examples/cgan.py --resume runs/cgan/checkpoint.npz --steps 12000   # train on from a checkpoint
 
 It writes samples_XXXXX.png (a 10x10 grid, one row per class, one noise vector

@@ -50,15 +50,19 @@ small: the ResNet generator and 70x70 PatchGAN (ours are 28x28 versions,
 below), the buffer of 50 past fakes for the discriminators, and the linear
 learning-rate decay.
 
-Measured on the 2-core CPU (seed 0, 250 held-out digits per domain; pixel L1 errors in [0, 2]):
+Measured while choosing the defaults, on tuning seed 0 and the 2-core CPU, one run each
+(250 held-out digits per domain; pixel L1 errors in [0, 2]). One run is one draw: another seed or
+another CPU moves these numbers, and the results page runs the default on one held-out seed for
+its pictures and wall time only.
+    (numbers: docs/results.md#the-other-examples-wall-time-for-a-lab-one-seed)
 
-    default (thicken, 600 steps)  55 s of CPU time in all (10 min of wall time while 10 jobs shared the cores)
+    default (thicken, 600 steps)
         cycle error |F(G(x)) - x| 0.042, |G(F(y)) - y| 0.037; |G(x) - truth| 0.083 (untranslated 0.259)
         class kept: G(x) 0.956 (true thick digits: 0.924), F(G(x)) 0.980, F(y) 0.956, G(F(y)) 0.880
         (the classifier reads 0.984 of the untouched x)
     --loss minimax                cycle 0.045 / 0.038, |G(x) - truth| 0.054, class kept G(x) 0.932, F(G(x)) 0.976
     --identity 5                  cycle 0.044 / 0.037, |G(x) - truth| 0.208: G now thickens only a little
-    --domain rotate --steps 1500  124 s of CPU; cycle 0.138 / 0.137, but |G(x) - truth| 0.443 (untranslated
+    --domain rotate --steps 1500  cycle 0.138 / 0.137, but |G(x) - truth| 0.443 (untranslated
         0.360) and class kept G(x) 0.140, F(y) 0.088: chance. The cycle holds, the translation is a code.
 
 If OpenBLAS runs with more threads than there are free cores, its threads wait

@@ -21,24 +21,28 @@ and three choices the guidelines leave open, taken from well-known DCGAN code:
 before the two that upsample (TensorFlow's DCGAN tutorial), and two G updates
 per D update (DCGAN-tensorflow's, "to avoid the fast convergence of D";
 ``--g-steps 1`` is the paper's). With 4x4 kernels and one G step, G drew 2-4 %
-1s and ~20 % 9s: a class KL of 0.15 (docs/dcgan.md has the measurements).
+1s and ~20 % 9s: a class KL of 0.15 (measured on the tuning seeds while choosing
+the defaults; docs/dcgan.md has the measurements).
 
 At the end, the digit classifier of ``minigan.metrics`` reads 1,000 generated
 digits: how many of the 10 classes they cover, the KL of their class histogram
 to uniform, an Inception-style score, and a Fréchet distance to the real digits
 beside the real-vs-real value.
 
-    python examples/dcgan.py                   # 5000 G steps at --width 32; 5 to 9 min on a 2-core CPU
+    python examples/dcgan.py                   # 5000 G steps at --width 32; minutes (docs/results.md#the-digits)
     python examples/dcgan.py --width 64        # the full widths of the reference network (slower)
     python examples/dcgan.py --resume runs/dcgan/checkpoint.npz --steps 6000   # train on from a checkpoint
 
 --steps counts generator steps, as in every example: the default 5000 is
 2500 discriminator steps, each followed by --g-steps 2 generator steps.
 
-Measured with the defaults (docs/results.md), seeds 0 to 4: 10/10 classes on
-each, class KL 0.038, 0.049, 0.056, 0.021 and 0.043 (mean 0.041; target 0.05),
-Fréchet distance 67, 50, 54, 41 and 50 (real vs real 4.0), 9 minutes each with
-another run beside it. The class KL swings between 0.02 and 0.07 from one
+Measured with the defaults on held-out seeds (1000-1004, none of which chose a
+setting): the classes covered, the class KL against the target of 0.05, the
+Fréchet distance (real vs real 4.0) and the wall time, as means with their
+spread across seeds and the interval one more run should fall in, are on the
+results page; a run on another CPU is another draw.
+    (numbers: docs/results.md#the-digits)
+On the tuning seeds the class KL swung between 0.02 and 0.07 from one
 checkpoint to the next after step 1500, so one run is a draw from that range.
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (losses and

@@ -15,27 +15,27 @@ that the game settles instead of jittering (Adam moves the weights by about lr
 per step even when the gradients are only sampling noise). With k = 1 and a
 constant rate D goes flat long before p_g is right: D(x) ~ 1/2 alone does not
 prove p_g = p_data, it can also mean a discriminator that stopped learning
-(try --k 1: p_g ends at about half the data's std).
+(try --k 1 and compare p_g's std with the data's).
 
 Where p_g puts no mass, D* = 1: G maps the bounded interval (-1, 1) onto a
 bounded interval, so the data's far tails stay uncovered and D rises to 1
-there. That is why D flattens to 1/2 within one std of the mean (max |D - 1/2|
-about 0.01) but less so at two std (about 0.14), where p_g's tails are thinner.
+there. That is why D flattens to 1/2 closely within one std of the mean but
+less so at two std, where p_g's tails are thinner (the run prints both).
 
 p_g is drawn as a Gaussian kernel density estimate of G's samples,
 
     p_g(x) ~ (1/n) sum_i N(x; G(z_i), h^2),   h = 1.06 std(G(z)) n^(-1/5)   (Silverman's rule).
 
-    python examples/gan_1d.py                 # about 20 s of one CPU core (70 s on our shared 2 cores)
+    python examples/gan_1d.py                 # seconds (wall time: docs/results.md)
     python examples/gan_1d.py --steps 6000 --frames 60
 
 It writes frames/step_XXXXX.png (one per snapshot), gan_1d.gif (all of them,
 animated), figure1.png (four snapshots side by side, like the paper's (a)-(d))
 and training.png into --out (no checkpoint: the run takes seconds), and reports how flat D is over the bulk of the
 data (max |D(x) - 1/2| for x in mean +- 2 std, and +- 1 std) and how far p_g's
-mean and std are from p_data's. Measured, seeds 0 / 1 / 2: max |D - 1/2| 0.14 /
-0.15 / 0.12 over +- 2 std and 0.014 / 0.020 / 0.023 over +- 1 std (0.48-0.50 at
-its peak early in training); p_g mean 4.02 / 3.99 / 4.02, std 0.50 / 0.53 / 0.50.
+mean and std are from p_data's. Those printed numbers are one draw: the results
+page runs the default on one held-out seed for its pictures and wall time only.
+    (numbers: docs/results.md#the-other-examples-wall-time-for-a-lab-one-seed)
 """
 
 import argparse

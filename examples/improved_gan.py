@@ -25,46 +25,40 @@ reverse KL of the mode histogram to uniform (0 = all modes equally full, log 8 =
 The setting that makes the plain GAN collapse: the generator learns five times
 faster than the discriminator (Adam 1e-3 for G, 2e-4 for D, betas (0.5, 0.999)),
 so G keeps jumping to wherever D currently says "real" and D never catches up.
-With equal rates (--d-lr 1e-3) the plain GAN covers the ring's 8 modes at this
-budget (8/8, 37 % high-quality) and 16/25 of the grid.
+With equal rates (--d-lr 1e-3) the plain GAN covered the ring's 8 modes at this
+budget (8/8, 37 % high-quality) and 16/25 of the grid, measured on the tuning
+seeds while choosing this setting (one machine; not a result).
 
-Measured (2000 steps, batch 256, G and D MLPs of two hidden layers of 128, z in
-R^16, minibatch discrimination with B = 8 kernels of C = 1, VBN with a
-reference batch of 128), means over seeds 0, 1, 2 (--seeds 3):
+The comparison at the defaults (2000 steps, batch 256, G and D MLPs of two
+hidden layers of 128, z in R^16, minibatch discrimination with B = 8 kernels of
+C = 1, VBN with a reference batch of 128) was first run on the tuning seeds 0,
+1, 2 (--seeds 3). What it showed there, in words (three seeds on one machine,
+with no spread measured: read it as what to look for, not as a result): on the
+ring, virtual batch norm and minibatch discrimination undid the collapse and put
+a sizeable share of the samples on the modes; feature matching spread G over the
+whole circle (every mode, few samples sharp enough). One-sided label smoothing
+and historical averaging (lambda 1e-3; 1e-2 and 1e-4 did no better) did not help
+here: smoothing only calms D, and the average anchors both players to their
+past, random start included; neither slows a generator that outruns its
+discriminator. On the grid no method got more than a few percent of its samples
+high quality in 2000 steps, so there "modes captured" mostly says how widely G
+spreads its samples. VEEGAN reports the plain GAN on the ring at 1 mode and
+99.3 % high-quality after far longer training: collapsed, but sharp.
 
-    dataset method            modes   high-quality  reverse KL
-    ring    plain GAN         0.7/8       0.7 %       2.08
-    ring    feature matching  8.0/8       3.5 %       0.16
-    ring    minibatch discr.  7.3/8      30.8 %       0.21
-    ring    label smoothing   0.3/8       0.3 %       2.08
-    ring    virtual BN        8.0/8      47.3 %       0.11
-    ring    hist. averaging   0.0/8       0.0 %       -  (no high-quality sample)
-    grid    plain GAN         3.3/25      2.0 %       2.28
-    grid    feature matching 16.3/25      1.5 %       0.59
-    grid    minibatch discr. 14.0/25      3.6 %       1.02
-    grid    label smoothing   4.0/25      1.3 %       2.35
-    grid    virtual BN       21.3/25      3.5 %       0.49
-    grid    hist. averaging   1.3/25      1.6 %       3.02
+The results page runs this comparison on one held-out seed for its pictures and
+wall time only, and quotes none of its numbers (one draw). Minibatch
+discrimination against a plain GAN and WGAN-GP, like for like over ten held-out
+seeds, with spreads: docs/results/benchmark/README.md.
+    (numbers: docs/results.md#the-other-examples-wall-time-for-a-lab-one-seed)
 
-What it says, honestly: on the ring, virtual batch norm and minibatch
-discrimination undo the collapse and put a third to a half of the samples on
-the modes; feature matching spreads G over the whole circle (every mode, few
-samples sharp enough). One-sided label smoothing and historical averaging
-(lambda 1e-3; 1e-2 and 1e-4 do no better) do not help here: smoothing only
-calms D, and the average anchors both players to their past, random start
-included; neither slows a generator that outruns its discriminator. On the grid no method gets beyond a few
-percent of high-quality samples in 2000 steps, so there "modes captured" mostly
-says how widely G spreads its samples. VEEGAN reports the plain GAN on the ring
-at 1 mode and 99.3 % high-quality after far longer training: collapsed, but sharp.
-
-Time: about 4 minutes for the default comparison on one CPU core (per step about
-5 ms for the plain GAN, 8 ms with VBN, 30 ms with minibatch discrimination,
-whose N x N x B x C comparison grows with the square of the batch). Set
+Time: minutes for the default comparison on one CPU core (wall time: the results
+page). A step with minibatch discrimination costs several plain steps, as its
+N x N x B x C comparison grows with the square of the batch. Set
 OMP_NUM_THREADS=1 on a busy machine: OpenBLAS threads fighting over the cores
 made these small matrix products up to 100 times slower in our measurements.
 
     python examples/improved_gan.py                        # --compare: plain + each technique, ring and grid
-    python examples/improved_gan.py --seeds 3              # the same, means over three seeds (the table above)
+    python examples/improved_gan.py --seeds 3              # the same, means over seeds 0-2 (tuning seeds)
     python examples/improved_gan.py --minibatch-discrimination --label-smoothing --dataset grid
 
 With technique flags and no --compare, one model is trained with all the

@@ -22,18 +22,23 @@ Algorithm 1 of the paper, for each generator step:
     python examples/wgan.py --steps 1500      # shorter: blurry blobs, some digits never appear
     python examples/wgan.py --resume runs/wgan/checkpoint.npz --steps 6000   # train on from a checkpoint
 
-Clipping learns slowly. Measured on a 2-core CPU, seed 0 (wall times vary with its load):
+Clipping learns slowly. Measured while choosing the number of steps, on tuning
+seed 0 and a 2-core CPU, one run each (not a result: another seed or another
+CPU gives other numbers):
 
-    steps   BLAS threads   time    classes   class KL   Inception-style   Fréchet
-    1,500        1         104 s    7/10       1.57          1.80            788
-    5,000        2         269 s   10/10       0.27          4.54            380
-    5,000        1         227 s   10/10       0.75          3.10            398
+    steps   BLAS threads   classes   class KL   Inception-style   Fréchet
+    1,500        1          7/10       1.57          1.80            788
+    5,000        2         10/10       0.27          4.54            380
+    5,000        1         10/10       0.75          3.10            398
 
 The last two differ only in how many threads the matrix products use: float32
 sums in a different order, and over 25,000 critic steps the runs part ways.
+That is why the results page runs this example on one held-out seed for its
+pictures and wall time only, and quotes none of its numbers as a result.
+    (numbers: docs/results.md#the-other-examples-wall-time-for-a-lab-one-seed)
 
-(examples/wgan_gp.py, the gradient penalty, reaches 10/10, class KL 0.07 and
-Fréchet 110 on the same digits in 214 s.)
+(examples/wgan_gp.py, the gradient penalty, trains on the same digits in about
+the same time; its numbers over five held-out seeds: docs/results.md#the-digits.)
 
 It writes samples_XXXXX.png (a grid from fixed noise), training.png (the
 Wasserstein estimate and G's loss over training) and checkpoint.npz, and prints the final

@@ -203,6 +203,8 @@ print(f"cycle error mean |F(G(x)) - x| = {float(np.abs(back.numpy() - x.numpy())
 #   or do modes swap and merge?
 # * In the cGAN, give $D$ no label (only $G$ gets it): which class does $G(z \mid y)$ draw now?
 # * The digit versions: [`examples/cgan.py`](../examples/cgan.py), [`examples/acgan.py`](../examples/acgan.py),
-#   [`examples/cyclegan.py`](../examples/cyclegan.py), and their numbers in [the measured results](../docs/results.md).
+#   [`examples/cyclegan.py`](../examples/cyclegan.py); their pictures and wall time, one held-out seed each, are in
+#   [the measured results](../docs/results.md#the-other-examples-wall-time-for-a-lab-one-seed) (one draw: their printed
+#   numbers are not results).
 # * Read [Conditional GANs](../docs/conditional_gans.md) and [CycleGAN](../docs/cyclegan.md); then go back to
 #   [lesson 1](01_autograd_and_gradcheck.ipynb) and write your own op.
