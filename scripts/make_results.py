@@ -344,7 +344,8 @@ def write_page():
         "**How to read a number.** A cell is the mean ± standard error over the seeds named in its row",
         "(se = sample sd / sqrt(n)). One run is one draw: a run on another seed, *or the same seed on another",
         "CPU* (OpenBLAS picks its kernels per processor, and training amplifies the last-bit differences; see",
-        "[benchmark.md](benchmark.md#5-what-varies-across-machines-and-by-how-much)), should fall in the *one run* interval, mean ± 2 sd of",
+        "[benchmark.md](benchmark.md#5-what-varies-across-machines-and-by-how-much)), should fall in the",
+        "*one run* interval, mean ± 2 sd of",
         "the held-out seeds (clipped to what the number can be), with the seeds' own min-max beside it. Where",
         "every seed gave the same count, the interval is that count; with n seeds and no miss, the share of",
         "runs that miss can still be up to 1 - 0.05^(1/n) (one-sided 95 %): 26 % for 10 seeds, 45 % for 5.",
@@ -417,6 +418,53 @@ def write_page():
     os.replace(partial, PAGE)
 
 
+README = ROOT / "README.md"
+HEADLINE_BEGIN = "<!-- headline numbers: written by scripts/make_results.py from docs/results/; do not edit -->"
+HEADLINE_END = "<!-- end of headline numbers -->"
+HEADLINES = {   # README's headline: run -> the numbers it quotes
+    "wgan_gp_ring": ("modes_captured", "modes_captured_strict", "high_quality_fraction"),
+    "wgan_gp_grid": ("modes_captured", "modes_captured_strict", "high_quality_fraction"),
+    "dcgan": ("class_coverage", "class_kl", "frechet_distance"),
+}
+
+
+def headline_lines():
+    """README's table of the headline numbers: mean ± se over the held-out seeds and the one-run interval."""
+    numbers = {**TOY_NUMBERS, **DIGIT_NUMBERS}
+    lines = ["| run | seeds | number | mean ± se | one run (mean ± 2 sd) | seen | wall time per run |",
+             "|---|---|---|---|---|---|---|"]
+    for name, keys in HEADLINES.items():
+        runs = load_runs(name)
+        if not runs:
+            continue
+        for key in keys:
+            column, scale, fmt = numbers[key]
+            s = spread([r["metrics"][key] for r in runs], key)
+            lines.append(f"| [{name}](docs/results.md#{name}) | {_seed_range(r['seed'] for r in runs)} | {column} | "
+                         f"{_cell(s, scale, fmt)} | {_interval(s, scale, fmt)} | "
+                         f"{format(s['min'] * scale, fmt)}-{format(s['max'] * scale, fmt)} | {_seconds(runs)} |")
+    return lines
+
+
+def with_headline(text):
+    """``text`` (README's) with the block between the headline markers rewritten from the records."""
+    if HEADLINE_BEGIN not in text or HEADLINE_END not in text:
+        raise SystemExit(f"README.md has no headline block: put the lines\n{HEADLINE_BEGIN}\n{HEADLINE_END}\n"
+                         f"where the headline numbers belong.")
+    before, rest = text.split(HEADLINE_BEGIN, 1)
+    _, after = rest.split(HEADLINE_END, 1)
+    return "\n".join([before + HEADLINE_BEGIN, *headline_lines(), HEADLINE_END]) + after
+
+
+def write_headline():
+    text = README.read_text()
+    new = with_headline(text)
+    if new != text:
+        partial = README.with_name(f".README.md.{os.getpid()}")
+        partial.write_text(new)
+        os.replace(partial, README)
+
+
 def rescore():
     """Score every saved toy sample file again; the numbers must be the record's. Returns the mismatches."""
     from minigan.metrics import rescore_samples  # noqa: PLC0415
@@ -456,7 +504,8 @@ def main():
         jobs = [(name, seed) for name, seed in jobs if not (args.missing and record_path(name, seed).exists())]
         run_in_processes(jobs, args.jobs)
     write_page()
-    print(f"wrote {os.path.relpath(PAGE)}")
+    write_headline()
+    print(f"wrote {os.path.relpath(PAGE)} and README.md's headline numbers")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,21 @@ def test_a_seed_table_escapes_the_pipes_in_a_number_s_name(mr):
     lines = mr.per_seed_table([{"seed": 1000, "seconds": 3.0, "metrics": {"max |D(x) - 1/2|": 0.25}}])
     assert lines[0] == "| seed | max \\|D(x) - 1/2\\| | wall time |"
     assert lines[2] == "| 1000 | 0.25 | 3 s |"
+
+
+def test_readme_headline_block_is_what_the_records_give(mr, monkeypatch):
+    """README's headline numbers cannot drift from docs/results/: the block is regenerated and must match."""
+    monkeypatch.setattr(mr, "RECORDS", SCRIPT.parent.parent / "docs" / "results")
+    text = mr.README.read_text()
+    assert mr.with_headline(text) == text, "README's headline numbers differ: run scripts/make_results.py --page-only"
+
+
+def test_the_headline_block_is_rewritten_between_its_markers_only(mr):
+    write_toy_run(mr, 1000, 8)
+    write_toy_run(mr, 1001, 8)
+    text = f"intro\n{mr.HEADLINE_BEGIN}\nold numbers\n{mr.HEADLINE_END}\nafter\n"
+    new = mr.with_headline(text)
+    assert new.startswith(f"intro\n{mr.HEADLINE_BEGIN}\n| run |") and new.endswith(f"{mr.HEADLINE_END}\nafter\n")
+    assert "old numbers" not in new and "| modes | 8.0 ± 0.0 |" in new
+    with pytest.raises(SystemExit, match="no headline block"):
+        mr.with_headline("a README without the markers")
