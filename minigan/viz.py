@@ -118,16 +118,21 @@ def plot_history(history, path, title=None, smooth=50):
     return path
 
 
-def plot_points_2d(panels, path, modes=None, title=None, limit=None):
+def plot_points_2d(panels, path, modes=None, title=None, limit=None, columns=None):
     """Scatter 2D samples, one panel per entry of ``panels`` (title -> (N, 2) array), with the modes marked.
 
     Mode collapse is visible at a glance: the samples gather at a few of the
-    red crosses instead of all of them.
+    red crosses instead of all of them. The panels sit in one row, or in rows
+    of ``columns`` panels.
     """
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
+    columns = min(columns or len(panels), len(panels))
+    rows = -(-len(panels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")                                  # the last row's empty places
     centres = None if modes is None else backend.to_numpy(modes.data if isinstance(modes, Tensor) else modes)
-    for ax, (name, points) in zip(axes[0], panels.items()):
+    for ax, (name, points) in zip(axes.flat, panels.items()):
         points = backend.to_numpy(points.data if isinstance(points, Tensor) else points)
         ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue")
         if centres is not None:

@@ -307,7 +307,7 @@ def toy_points_picture(name):
     if not panels:
         return None
     target = RECORDS / name / "points_all_seeds.png"
-    plot_points_2d(panels, target, modes=modes, title=RUN_TABLE[name].what)
+    plot_points_2d(panels, target, modes=modes, title=RUN_TABLE[name].what, columns=5)
     return target.name
 
 

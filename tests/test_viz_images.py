@@ -37,3 +37,15 @@ def test_mismatched_or_out_of_range_labels_are_refused(labels, message):
     images, _ = labelled_images()
     with pytest.raises(ValueError, match=message):
         images_by_class(images, labels, n_classes=3)
+
+
+def test_points_panels_wrap_into_rows_of_the_given_columns(tmp_path):
+    import matplotlib.image
+
+    from minigan.viz import plot_points_2d
+    panels = {f"seed {k}": np.random.default_rng(k).normal(size=(50, 2)) for k in range(7)}
+    one_row = matplotlib.image.imread(plot_points_2d(panels, tmp_path / "row.png"))
+    wrapped = matplotlib.image.imread(plot_points_2d(panels, tmp_path / "rows.png", columns=5))
+    assert one_row.shape[1] > 6 * one_row.shape[0]                 # 7 panels side by side
+    assert wrapped.shape[0] > 1.8 * one_row.shape[0]               # two rows
+    assert wrapped.shape[1] < 0.8 * one_row.shape[1]               # of at most 5 panels
