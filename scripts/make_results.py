@@ -65,18 +65,22 @@ RUN_TABLE = {
     "gan_1d": Run("gan_1d", [], "Goodfellow et al. 2014, Figure 1, live", ONE_SEED),
 }
 
-# the examples issue's targets: run -> (the target in words, whether a run's per-seed metrics meet it)
+# the examples issue's targets: run -> (the count every seed must reach, its whole, the number whose mean is
+# judged, how, against what). Judged on the held-out seeds: a mean of 7.8 modes is not 8/8.
+Target = collections.namedtuple("Target", "count whole mean_of better bound")
 TARGETS = {
-    "wgan_gp_ring": ("every seed 8/8 modes, mean high quality >= 90 %",
-                     lambda runs: min(r["modes_captured"] for r in runs) >= 8
-                     and _mean([r["high_quality_fraction"] for r in runs]) >= 0.90),
-    "wgan_gp_grid": ("every seed 25/25 modes, mean high quality >= 85 %",
-                     lambda runs: min(r["modes_captured"] for r in runs) >= 25
-                     and _mean([r["high_quality_fraction"] for r in runs]) >= 0.85),
-    "dcgan": ("every seed 10/10 classes, mean class KL <= 0.05",
-              lambda runs: min(r["class_coverage"] for r in runs) >= 10
-              and _mean([r["class_kl"] for r in runs]) <= 0.05),
+    "wgan_gp_ring": Target("modes_captured", 8, "high_quality_fraction", ">=", 0.90),
+    "wgan_gp_grid": Target("modes_captured", 25, "high_quality_fraction", ">=", 0.85),
+    "dcgan": Target("class_coverage", 10, "class_kl", "<=", 0.05),
 }
+
+
+def target_met(target, runs):
+    """Every run's count at its whole, and the mean of the other number on the right side of its bound."""
+    mean = _mean([r[target.mean_of] for r in runs])
+    return (min(r[target.count] for r in runs) >= target.whole
+            and (mean >= target.bound if target.better == ">=" else mean <= target.bound))
+
 
 # the numbers of a toy and of a digit run: key -> (column, scale, format)
 TOY_NUMBERS = {"modes_captured": ("modes", 1, ".1f"), "modes_captured_strict": ("strict modes", 1, ".1f"),
@@ -273,19 +277,24 @@ def _format(value, name=""):
 
 
 def target_rows():
-    rows = []
-    for name, (target, met) in TARGETS.items():
-        runs = load_runs(name)
+    """The targets table: one row per target, a column per part of it."""
+    numbers = {**TOY_NUMBERS, **DIGIT_NUMBERS}
+    lines = ["| run | every seed reaches | seeds that do | and the mean of | must be | measured (mean ± se) | met |",
+             "|---|---|---|---|---|---|---|"]
+    for name, target in TARGETS.items():
+        runs = [r["metrics"] for r in load_runs(name)]
+        count_column, mean_column = numbers[target.count][0], numbers[target.mean_of]
+        column, scale, fmt = mean_column
+        must = f"{target.better} {target.bound * scale:g}"
         if not runs:
-            rows.append(f"| {name} | {target} | not run yet | |")
+            lines.append(f"| {name} | {target.whole} {count_column} | not run yet | {column} | {must} | | |")
             continue
-        metrics = [r["metrics"] for r in runs]
-        keys = [k for k in ("modes_captured", "high_quality_fraction", "class_coverage", "class_kl") if k in metrics[0]]
-        shown = "; ".join(f"{k}: mean {_mean([m[k] for m in metrics]):.3g}, min {min(m[k] for m in metrics):.3g}, "
-                          f"max {max(m[k] for m in metrics):.3g}" for k in keys)
-        rows.append(f"| [{name}](#{name}) | {target} | {shown} ({_seed_range(r['seed'] for r in runs)}) | "
-                    f"{'yes' if met(metrics) else 'no'} |")
-    return rows
+        reached = sum(1 for r in runs if r[target.count] >= target.whole)
+        s = spread([r[target.mean_of] for r in runs], target.mean_of)
+        lines.append(f"| [{name}](#{name}) | {target.whole} {count_column} | {reached} of {len(runs)} "
+                     f"({_seed_range(r['seed'] for r in load_runs(name))}) | {column} | {must} | "
+                     f"{_cell(s, scale, fmt)} | {'yes' if target_met(target, runs) else 'no'} |")
+    return lines
 
 
 def toy_points_picture(name):
@@ -359,8 +368,6 @@ def write_page():
         "",
         "## Targets",
         "",
-        "| run | target | measured | met |",
-        "|---|---|---|---|",
         *target_rows(),
         "",
         "## The toys: ring-8 and grid-25",
