@@ -316,7 +316,7 @@ def toy_points_picture(name):
     if not panels:
         return None
     target = RECORDS / name / "points_all_seeds.png"
-    plot_points_2d(panels, target, modes=modes, title=RUN_TABLE[name].what, columns=5)
+    plot_points_2d(panels, target, modes=modes, title=f"{name}, held-out seeds", columns=5)
     return target.name
 
 
@@ -418,8 +418,12 @@ def write_page():
         pictures = list(runs[0]["pictures"])
         if name in TOY_RUNS:
             picture = toy_points_picture(name)
-            pictures = ([picture] if picture else []) + pictures
-        lines += [f"![{name}](results/{name}/{picture})" for picture in pictures]
+            if picture:   # every seed's samples, drawn from the saved files; the example's own is seed 1000's alone
+                lines += ["Every seed's samples over the modes (red crosses), from the saved samples:", "",
+                          f"![{name}, every seed](results/{name}/{picture})", ""]
+                pictures = [p for p in pictures if p != "points.png"]
+        lines += [f"Seed {runs[0]['seed']}'s pictures:", ""] if pictures else []
+        lines += [f"![{name}, seed {runs[0]['seed']}](results/{name}/{picture})" for picture in pictures]
     partial = PAGE.with_name(f".results.md.{os.getpid()}")   # written whole, then renamed
     partial.write_text("\n".join(lines) + "\n")
     os.replace(partial, PAGE)
