@@ -219,7 +219,8 @@ def train(args, seed, data=None, checkpoint=None):
     total = args.steps + args.sharpen_steps
     models, optimizers = {"G": G, "C": C}, {"G": opt_G, "C": opt_C}
     hparams = {**hyperparameters(args), "steps": args.steps}   # --steps too: it is where phase 2 begins
-    start = resume_or_start(args, models, optimizers, history, steps=total, hparams=hparams)   # 0, or --resume's
+    start = resume_or_start(args, models, optimizers, history, steps=total, hparams=hparams,   # 0, or --resume's
+                            schedule="--steps + --sharpen-steps")
     bar = tqdm(range(start, total), initial=start, total=total, disable=args.quiet, unit="step", desc=f"seed {seed}")
     for step in bar:
         wgan = args.loss == "wgan-gp" and step < args.steps      # phase 1 with WGAN-GP; else the GAN loss

@@ -276,6 +276,9 @@ def test_resume_or_start_loads_the_checkpoint_and_its_history(tmp_path):
         resume_or_start(resumable(tmp_path, "--resume", path, "--steps", "2")[0], models, optimizers, history)
     with pytest.raises(TrainingError, match="--steps 1 leaves nothing"):   # the run's own length, where it has one
         resume_or_start(args, models, optimizers, history, steps=1)
+    with pytest.raises(TrainingError, match=r"already at step 2, the end of its schedule \(--steps \+ "
+                                            r"--sharpen-steps = 2\), .* a longer schedule is a fresh run"):
+        resume_or_start(args, models, optimizers, history, steps=2, schedule="--steps + --sharpen-steps")
     with pytest.raises(CheckpointError, match=r"lr is 0.1 in the checkpoint but 0.2 now"):
         resume_or_start(resumable(tmp_path, "--resume", path, "--lr", "0.2")[0], models, optimizers, history)
     with pytest.raises(CheckpointError, match="other hyperparameters"):

@@ -177,14 +177,23 @@ def hyperparameters(args):
             if name not in NOT_HYPERPARAMETERS}
 
 
-def check_resume(step, steps, path):
-    """Refuse a resume whose ``--steps`` is at or below the checkpoint's ``step``: there would be nothing to train."""
-    if steps <= step:
+def check_resume(step, steps, path, schedule=None):
+    """Refuse a resume whose length ``steps`` is at or below the checkpoint's ``step``: there would be nothing to train.
+
+    ``schedule`` names the flags of a run whose length is part of its hyperparameters (wgan_gp's
+    ``"--steps + --sharpen-steps"``, whose lr schedule ends at their sum): such a run cannot be made
+    longer by a resume, and the message says to start a fresh one.
+    """
+    if steps > step:
+        return
+    if schedule is None:
         raise TrainingError(f"{path} is already at step {step}, so --steps {steps} leaves nothing to train; "
                             f"give --steps above {step} to train on.")
+    raise TrainingError(f"{path} is already at step {step}, the end of its schedule ({schedule} = {steps}), "
+                        f"so there is nothing to train; a longer schedule is a fresh run (--overwrite).")
 
 
-def resume_or_start(args, models, optimizers, history, *, steps=None, hparams=None):
+def resume_or_start(args, models, optimizers, history, *, steps=None, hparams=None, schedule=None):
     """The step the training loop starts at: 0 for a fresh run, or the step of the checkpoint ``--resume`` names.
 
     On a resume, the checkpoint's weights go into ``models``, its optimiser state into ``optimizers``
@@ -192,13 +201,14 @@ def resume_or_start(args, models, optimizers, history, *, steps=None, hparams=No
     generator is put back as it was, so the run goes on bit for bit; each list of ``history`` (the
     series the loop appends to, saved as the checkpoint's ``extra``) is filled with what it held.
     Refused if a training flag differs from the checkpoint's (``hparams``, default :func:`hyperparameters`)
-    or the run's length (``steps``, default ``--steps``) leaves nothing to train (:func:`check_resume`).
+    or the run's length (``steps``, default ``--steps``; ``schedule``: see :func:`check_resume`) leaves
+    nothing to train.
     """
     if not args.resume:
         return 0
     step, extra = load_checkpoint(args.resume, models, optimizers,
                                   hparams=hyperparameters(args) if hparams is None else hparams)
-    check_resume(step, args.steps if steps is None else steps, args.resume)
+    check_resume(step, args.steps if steps is None else steps, args.resume, schedule)
     for name in history:
         history[name] = [float(v) for v in extra[name]]
     return step
