@@ -551,7 +551,12 @@ def test_hparams_are_stored_compared_and_listed_when_they_differ(tmp_path):
     assert "loss is 'ns' in the checkpoint but not given now" in message
     assert "new is not recorded in the checkpoint but is 1 now" in message
     assert "batch_size" not in message and one_sentence(message)
+    assert "written by another script" in message          # flags this script does not have: another script's file
     np.testing.assert_array_equal(model.state_dict()["0.weight"], before["0.weight"])
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path, {"G": model}, hparams={**hp, "lr": 1e-3})
+    assert "trained with other hyperparameters (lr is 0.0002" in str(info.value)
+    assert "another script" not in str(info.value) and one_sentence(str(info.value))
 
 
 @pytest.mark.parametrize("hparams", [{"lr": float("nan")}, {"lr": None}, {"lr": [1, 2]}, {1: 2}, ["lr"]])

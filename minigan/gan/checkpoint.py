@@ -447,6 +447,12 @@ def _compare_hparams(path, saved, given):
             differ.append(f"{name} is {saved[name]!r} in the checkpoint but not given now")
         elif not _same(saved[name], given[name]):
             differ.append(f"{name} is {saved[name]!r} in the checkpoint but {given[name]!r} now")
+    if set(saved) != set(given):   # other flags altogether: most likely another example's checkpoint
+        raise CheckpointError(
+            f"{path} was written by another script, or another version of this one: its flags differ "
+            f"({'; '.join(differ)}), so nothing was loaded; resume it with the script that wrote it, "
+            "or start a fresh run."
+        )
     if differ:
         raise CheckpointError(
             f"{path} was trained with other hyperparameters ({'; '.join(differ)}), so nothing was loaded; "
