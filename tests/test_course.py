@@ -10,6 +10,7 @@ round costs one grading run.
 import ast
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,18 @@ def test_no_solution_survives_in_the_student_edition(edition):
                 assert not found, f"{t.spec}: {statement!r} survives in {found}"
     answers = (edition / "minigan" / "course" / "pen_and_paper.py").read_text()
     assert not re.search(r"^\s+return\b", answers, re.M)
+
+
+def test_ruff_leaves_the_imports_a_cut_body_will_need(edition):
+    pyproject = (edition / "pyproject.toml").read_text()
+    cut_files = {t.path for a in ASSIGNMENTS for t in a.targets if not t.delegate}
+    for path in cut_files:
+        assert f'"{path}" = ["F401"]' in pyproject
+    assert pyproject.count("[tool.ruff.lint.per-file-ignores]") == 1 and '"minigan/__init__.py"' in pyproject
+    if shutil.which("ruff"):   # ruff is not in the test extra; where it is installed, check the edition with it
+        done = subprocess.run(["ruff", "check", "--select", "F401", "minigan"], cwd=edition, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stdout
 
 
 def test_the_student_edition_refuses_a_folder_that_is_not_empty(tmp_path):

@@ -158,6 +158,24 @@ def fill(root, source_root, assignments):
         file.write_text(replace_bodies(file.read_text(), replacements, path))
 
 
+RUFF_IGNORES = "[tool.ruff.lint.per-file-ignores]"
+
+
+def _keep_imports_for_the_student(directory, chosen):
+    """Tell ruff (in the edition's pyproject.toml) that a cut file's imports are the student's to use.
+
+    A cut body no longer uses what its solution imported (``sum_to``, ``xp``), so ``ruff check`` would
+    call those imports unused and ``--fix`` would delete what the student needs.
+    """
+    pyproject = Path(directory) / "pyproject.toml"
+    if not pyproject.is_file() or RUFF_IGNORES not in pyproject.read_text():
+        return
+    paths = sorted({t.path for a in chosen for t in a.targets if not t.delegate})
+    lines = [f'"{path}" = ["F401"]   # the student edition: imports the cut bodies will need' for path in paths]
+    text = pyproject.read_text().replace(RUFF_IGNORES, "\n".join([RUFF_IGNORES, *lines]), 1)
+    pyproject.write_text(text)
+
+
 def write_student_edition(directory, names=None, source_root=ROOT):
     """Write the student edition of the project at ``source_root`` into ``directory``; return the assignments cut."""
     directory = Path(directory)
@@ -186,6 +204,7 @@ def write_student_edition(directory, names=None, source_root=ROOT):
 
     (directory / KEY).write_text(json.dumps(answer_key.build()))
     cut(directory, chosen)
+    _keep_imports_for_the_student(directory, chosen)
     workflow = source_root / "docs" / "teaching" / "classroom.yml"
     if workflow.is_file():
         (directory / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
