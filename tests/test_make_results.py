@@ -141,3 +141,9 @@ def test_the_headline_block_is_rewritten_between_its_markers_only(mr):
     assert "old numbers" not in new and "| modes | 8.0 ± 0.0 |" in new
     with pytest.raises(SystemExit, match="no headline block"):
         mr.with_headline("a README without the markers")
+
+
+def test_a_mode_count_interval_stops_at_the_toy_s_number_of_modes(mr):
+    s = mr.spread([17, 25, 25, 25], "modes_captured", mr.most_modes("wgan_gp_grid"))
+    assert s["high"] == 25 and s["low"] < 17
+    assert mr.most_modes("dcgan") is None
