@@ -121,7 +121,7 @@ with mg.no_grad():
     samples = G(fixed_z)
 G.train()
 show(viz.save_image_grid(samples, OUT / "samples.png", nrow=8, title=f"G(z) after {steps} steps"))
-show(ROOT / "docs" / "results" / "dcgan_samples_02500.png")  # what 2500 steps at width 32 give (committed)
+show(ROOT / "docs" / "results" / "dcgan" / "samples_05000.png")  # the defaults, held-out seed 1000 (committed)
 
 # %% [markdown]
 # ## What to try next
