@@ -95,6 +95,7 @@ def test_an_undefined_reverse_kl_is_left_out_of_the_mean_and_the_cell_says_so(mr
     assert mr._format(math.nan, "class_kl") == "nan"
 
 
+@pytest.mark.numpy_only   # the page writer runs where the results are made, on NumPy; it reads .npz files with numpy
 def test_the_page_has_a_column_per_number_and_the_samples_rescore_to_the_records(mr):
     runs = [write_toy_run(mr, seed, modes_used) for seed, modes_used in zip(mr.TOY_SEEDS[:3], (8, 8, 6))]
     mr.write_page()
