@@ -10,6 +10,10 @@ import pytest
 
 from minigan import data, metrics
 
+# scripts/make_results.py is the page writer of the machine that makes the results, on NumPy: it reads the
+# .npz records with numpy and its fabricated records here are numpy arrays
+pytestmark = pytest.mark.numpy_only
+
 SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "make_results.py"
 
 
@@ -95,7 +99,6 @@ def test_an_undefined_reverse_kl_is_left_out_of_the_mean_and_the_cell_says_so(mr
     assert mr._format(math.nan, "class_kl") == "nan"
 
 
-@pytest.mark.numpy_only   # the page writer runs where the results are made, on NumPy; it reads .npz files with numpy
 def test_the_page_has_a_column_per_number_and_the_samples_rescore_to_the_records(mr):
     runs = [write_toy_run(mr, seed, modes_used) for seed, modes_used in zip(mr.TOY_SEEDS[:3], (8, 8, 6))]
     mr.write_page()
